@@ -1,0 +1,3 @@
+from hooktui.cli import main
+
+raise SystemExit(main())
