@@ -429,14 +429,19 @@ class Executor:
         except (TypeError, ValueError) as e:
             self._pending.pop(run_id, None)
             raise ExecutorError(f"the payload cannot be sent as JSON: {e}") from None
+        # Node enforces the limit; this timer only guards against the runtime itself hanging.
+        guard = asyncio.get_running_loop().call_later(limit + 10, self._unresponsive, future)
         try:
-            # Node enforces the limit; this only guards against the runtime itself hanging.
-            return await asyncio.wait_for(asyncio.shield(future), limit + 10)
-        except TimeoutError:
-            self._notice("the executor stopped answering; restarting it", level="error")
-            if self._proc is not None and self._proc.returncode is None:
-                self._proc.kill()
             return await future
+        finally:
+            guard.cancel()
+
+    def _unresponsive(self, future: asyncio.Future[RunResult]) -> None:
+        if future.done():
+            return
+        self._notice("the executor stopped answering; restarting it", level="error")
+        if self._proc is not None and self._proc.returncode is None:
+            self._proc.kill()  # the reader sees it die, fails what was in flight and restarts it
 
     # -- the reader ---------------------------------------------------------------------------
 

@@ -31,6 +31,10 @@ const HOOK_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
 const COMPILE_ERROR_MESSAGE = 'Unable to compile the extensibility code as javascript';
 const TIMEOUT_MESSAGE = 'Request to Webtask exceeded allowed execution time';
 const USER_TRIGGERS = new Set(['pre-user-registration', 'post-user-registration', 'post-change-password']);
+// A worker keeps V8's code and compile caches of every hook version it compiled. Hot reload
+// makes a new version at every save, so after this many a worker is replaced while idle: the
+// process stays flat however long a session runs.
+const VERSIONS_PER_WORKER = 200;
 
 // ---------------------------------------------------------------------------------------------
 // Main thread: the supervisor.
@@ -168,17 +172,21 @@ class Pool {
   }
 
   release(slot) {
+    if (slot.versions.size >= VERSIONS_PER_WORKER) {
+      slot.retire(null);
+      return;
+    }
     const next = this.queue.shift();
     if (next) slot.start(next);
     else this.idle.push(slot);
   }
 
-  // A worker is gone (crashed, exited or terminated): forget it, and keep the queue moving.
+  // A worker is gone (crashed, exited, terminated or recycled): forget it, keep the queue moving.
   replace(slot, reason) {
     this.all.delete(slot);
     const i = this.idle.indexOf(slot);
     if (i >= 0) this.idle.splice(i, 1);
-    this.opts.send({ type: 'worker', event: 'restarted', reason });
+    if (reason) this.opts.send({ type: 'worker', event: 'restarted', reason });
     const fresh = this.spawn();
     this.release(fresh);
   }
@@ -190,13 +198,14 @@ class Slot {
     this.opts = opts;
     this.job = null;
     this.dead = false;
+    this.versions = new Set(); // hook versions this worker has compiled
     this.worker = new Worker(__filename, {
       workerData: { nodeModulesBase: opts.nodeModulesBase },
       // Whatever the hook's dependencies print through the worker's own console lands here,
       // not on our protocol stream.
       stdout: true,
       stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: opts.memoryMb, maxYoungGenerationSizeMb: 32 },
+      resourceLimits: { maxOldGenerationSizeMb: opts.memoryMb, maxYoungGenerationSizeMb: 16 },
     });
     this.worker.on('message', (m) => this.onMessage(m));
     this.worker.on('error', (e) => this.onError(e));
@@ -232,6 +241,7 @@ class Slot {
     const timeoutMs = job.timeoutMs || 20000;
     this.timer = setTimeout(() => this.onTimeout(timeoutMs), timeoutMs);
     const h = job.hook;
+    this.versions.add(h.version);
     this.worker.postMessage({
       type: 'run',
       id: job.id,

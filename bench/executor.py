@@ -1,0 +1,175 @@
+"""Executor benchmark: the warm executor against spawning `node` per run, and the Node process's
+memory over many hot reloads. Prints figures; never fails on a slow machine.
+
+    python bench/executor.py [--runs 5000] [--spawn-runs 100] [--reloads 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hooktui.core.executor import Executor, find_node, node_environment  # noqa: E402
+from hooktui.core.workspace import Workspace  # noqa: E402
+
+HOOK = """module.exports = function (client, scope, audience, context, cb) {
+  cb(null, { scope: scope, 'https://example.com/plan': client.metadata.plan });
+};
+"""
+PAYLOAD = {
+    "audience": "https://my-tenant.auth0.com/api/v2/",
+    "client": {"id": "x" * 32, "name": "client-name", "tenant": "my-tenant", "metadata": {"plan": "full"}},
+    "scope": ["read:connections"],
+}
+# The naive way: one node process per run that loads the hook, runs it, prints the envelope.
+SPAWN_HARNESS = """
+const hook = require(process.argv[1]);
+let body = '';
+process.stdin.on('data', (d) => (body += d));
+process.stdin.on('end', () => {
+  const p = JSON.parse(body);
+  hook(p.client, p.scope, p.audience, {}, (err, data) => {
+    process.stdout.write(JSON.stringify(err ? { status: 'error' } : { status: 'success', data }));
+  });
+});
+"""
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+def make_workspace(root: Path) -> Workspace:
+    (root / "hooks").mkdir(parents=True)
+    (root / "hooks" / "bench.js").write_text(HOOK)
+    meta = {"name": "bench", "triggerId": "credentials-exchange", "enabled": True, "script": "./bench.js",
+            "dependencies": {}, "secrets": {}}
+    (root / "hooks" / "bench.json").write_text(json.dumps(meta, indent=2))
+    return Workspace.open(root)
+
+
+async def warm(ws: Workspace, runs: int) -> dict[str, float]:
+    async with Executor(ws) as ex:
+        for _ in range(300):
+            await ex.run("bench", PAYLOAD)
+        latencies = []
+        started = time.perf_counter()
+        for _ in range(runs):
+            t = time.perf_counter()
+            result = await ex.run("bench", PAYLOAD)
+            latencies.append((time.perf_counter() - t) * 1000)
+        sequential = runs / (time.perf_counter() - started)
+        assert result.ok, result.error_message
+        in_flight_latencies: list[float] = []
+
+        async def timed() -> None:
+            t = time.perf_counter()
+            await ex.run("bench", PAYLOAD)
+            in_flight_latencies.append((time.perf_counter() - t) * 1000)
+
+        started = time.perf_counter()
+        for _ in range(runs // 100):
+            await asyncio.gather(*[timed() for _ in range(100)])
+        parallel = (runs // 100 * 100) / (time.perf_counter() - started)
+    return {
+        "p50": statistics.median(latencies),
+        "p99": percentile(latencies, 0.99),
+        "rate": sequential,
+        "p50_100": statistics.median(in_flight_latencies),
+        "p99_100": percentile(in_flight_latencies, 0.99),
+        "rate_100": parallel,
+    }
+
+
+async def spawn_per_run(ws: Workspace, runs: int, env: dict[str, str]) -> dict[str, float]:
+    node = find_node()
+    script = str(ws.root / "hooks" / "bench.js")
+    body = json.dumps(PAYLOAD).encode()
+
+    async def once() -> float:
+        t = time.perf_counter()
+        proc = await asyncio.create_subprocess_exec(
+            node, "-e", SPAWN_HARNESS, script, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env)
+        out, _ = await proc.communicate(body)
+        assert json.loads(out)["status"] == "success"
+        return (time.perf_counter() - t) * 1000
+
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(runs):
+        latencies.append(await once())
+    sequential = runs / (time.perf_counter() - started)
+    started = time.perf_counter()
+    parallel_latencies = await asyncio.gather(*[once() for _ in range(100)])
+    parallel = 100 / (time.perf_counter() - started)
+    return {
+        "p50": statistics.median(latencies),
+        "p99": percentile(latencies, 0.99),
+        "rate": sequential,
+        "p50_100": statistics.median(parallel_latencies),
+        "p99_100": percentile(list(parallel_latencies), 0.99),
+        "rate_100": parallel,
+    }
+
+
+async def reload_memory(ws: Workspace, reloads: int, warmup: int = 1000) -> tuple[float, float, float]:
+    """RSS after `warmup` save+reload+run cycles (V8 heaps reach their working size), then the
+    peak and final RSS over `reloads` more."""
+    script = ws.root / "hooks" / "bench.js"
+    mb = 1024 * 1024
+    async with Executor(ws) as ex:
+        baseline = peak = 0
+        for i in range(warmup + reloads):
+            # Every save is a different source, as when someone edits.
+            script.write_text(HOOK + f"// edit {i}\n")
+            loaded = await ex.reload("bench")
+            assert loaded.ok
+            await ex.run("bench", PAYLOAD)
+            if i == warmup - 1:
+                baseline = (await ex.stats())["rss"]
+            elif i >= warmup and i % 250 == 0:
+                peak = max(peak, (await ex.stats())["rss"])
+        final = (await ex.stats())["rss"]
+    return baseline / mb, max(peak, final) / mb, final / mb
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5000)
+    parser.add_argument("--spawn-runs", type=int, default=100)
+    parser.add_argument("--reloads", type=int, default=5000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = make_workspace(Path(tmp))
+        w = asyncio.run(warm(ws, args.runs))
+        # The naive way inherits the whole environment (here: NODE_EXTRA_CA_CERTS, which makes
+        # every Node start parse a CA bundle); the curated one is what the executor itself uses.
+        naive = asyncio.run(spawn_per_run(ws, args.spawn_runs, dict(os.environ)))
+        s = asyncio.run(spawn_per_run(ws, args.spawn_runs, node_environment()))
+        before, peak, after = asyncio.run(reload_memory(ws, args.reloads))
+    print(f"executor benchmark (Node {find_node()}), small credentials-exchange payload")
+    print(f"{'':40} {'p50 ms':>8} {'p99 ms':>8} {'runs/s':>9}")
+    print(f"{'warm, sequential':40} {w['p50']:8.3f} {w['p99']:8.3f} {w['rate']:9.0f}")
+    print(f"{'warm, 100 in flight':40} {w['p50_100']:8.3f} {w['p99_100']:8.3f} {w['rate_100']:9.0f}")
+    for label, sp in (("spawn per run (naive env)", naive), ("spawn per run (curated env)", s)):
+        print(f"{label + ', sequential':40} {sp['p50']:8.3f} {sp['p99']:8.3f} {sp['rate']:9.1f}")
+        print(f"{label + ', 100 at once':40} {sp['p50_100']:8.3f} {sp['p99_100']:8.3f} {sp['rate_100']:9.1f}")
+    for label, sp in (("naive", naive), ("curated", s)):
+        print(f"warm vs spawn ({label}): {sp['p50'] / w['p50']:.0f}x lower p50 latency, {w['rate'] / sp['rate']:.0f}x "
+              f"the sequential throughput, {w['rate_100'] / sp['rate_100']:.0f}x with 100 in flight")
+    print(f"Node RSS, save + reload + run: {before:.1f} MB after 1000 warm-up cycles; over {args.reloads} more: "
+          f"peak {peak:.1f} MB ({peak - before:+.1f}), end {after:.1f} MB ({after - before:+.1f})")
+
+
+if __name__ == "__main__":
+    main()
