@@ -31,8 +31,11 @@ def test_claim_namespaces(key, kept):
 
 def test_credentials_exchange_warnings():
     assert check("credentials-exchange", {"status": "success", "data": {"scope": ["a"], "https://x.com/c": 1}}) == []
-    missing = check("credentials-exchange", {"status": "success", "data": {"https://x.com/c": 1}})
+    missing = check("credentials-exchange", {"status": "success", "data": {"https://x.com/c": 1}}, {"scope": ["a"]})
     assert len(missing) == 1 and "no `scope`" in missing[0]
+    # Nothing was asked for, so leaving scope out loses nothing.
+    for payload in ({"scope": []}, {}, None):
+        assert check("credentials-exchange", {"status": "success", "data": {"https://x.com/c": 1}}, payload) == []
     bad_scope = check("credentials-exchange", {"status": "success", "data": {"scope": "a b"}})
     assert bad_scope == ["credentials-exchange `scope` should be an array of strings"]
     dropped = check("credentials-exchange", {"status": "success", "data": {"scope": [], "role": "x"}})

@@ -11,12 +11,14 @@ _RESERVED_HOSTS = ("auth0.com", "webtask.io", "webtask.run")
 _METADATA_KEYS = ("user_metadata", "app_metadata")
 
 
-def check(trigger: str, envelope: dict[str, Any]) -> list[str]:
+def check(trigger: str, envelope: dict[str, Any], payload: Any = None) -> list[str]:
+    """Warnings for a run's envelope; `payload` is the body the hook was run with."""
     if envelope.get("status") != "success":
         return []
     data = envelope.get("data")
     if trigger == "credentials-exchange":
-        return _credentials_exchange(data)
+        requested = payload.get("scope") if isinstance(payload, dict) else None
+        return _credentials_exchange(data, scopes_requested=bool(requested))
     if trigger == "pre-user-registration":
         return _pre_user_registration(data)
     return []
@@ -34,18 +36,20 @@ def claim_namespace_problem(key: str) -> str | None:
     return None
 
 
-def _credentials_exchange(data: Any) -> list[str]:
+def _credentials_exchange(data: Any, *, scopes_requested: bool) -> list[str]:
     if not isinstance(data, dict):
         return [
             "credentials-exchange result is not an object: Auth0 expects {scope, '<namespace-url>/claim': value}; "
             "the token gets its default scopes and no custom claims"
         ]
     warnings = []
+    # Leaving out `scope` resets the token's scopes: a loss only when some were asked for.
     if "scope" not in data:
-        warnings.append(
-            "credentials-exchange result has no `scope`: Auth0 then issues the token with NO scopes; "
-            "pass the scope argument through (access_token.scope = scope)"
-        )
+        if scopes_requested:
+            warnings.append(
+                "credentials-exchange result has no `scope`: Auth0 then issues the token with NO scopes; "
+                "pass the scope argument through (access_token.scope = scope)"
+            )
     elif not isinstance(data["scope"], list) or not all(isinstance(s, str) for s in data["scope"]):
         warnings.append("credentials-exchange `scope` should be an array of strings")
     for key in data:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hooktui.core import contracts
+from hooktui.core.workspace import WorkspaceError
 
 RUNNER = Path(__file__).with_name("runner.js")
 MIN_NODE_MAJOR = 18
@@ -163,6 +164,7 @@ class _Pending:
     future: asyncio.Future[RunResult]
     hook: str
     trigger: str
+    payload: Any = None
     logs: list[LogEvent] = field(default_factory=list)
     on_log: Callable[[LogEvent], None] | None = None
 
@@ -342,6 +344,8 @@ class Executor:
             raise ExecutorError(f"{name}: its script cannot be found ({hook.meta_path})")
         try:
             source = self.workspace.read_script(hook) if self.workspace is not None else Path(hook.script_path).read_text("utf-8")
+        except WorkspaceError as e:
+            raise ExecutorError(str(e)) from None
         except OSError as e:
             raise ExecutorError(f"{name}: cannot read {hook.script_path}: {e.strerror}") from None
         stamp = self._stamp(hook)
@@ -413,7 +417,7 @@ class Executor:
         await self.start()
         run_id = f"r{next(self._ids)}"
         future: asyncio.Future[RunResult] = asyncio.get_running_loop().create_future()
-        self._pending[run_id] = _Pending(future, name, hook.trigger, on_log=on_log)
+        self._pending[run_id] = _Pending(future, name, hook.trigger, payload=payload, on_log=on_log)
         limit = self.timeout if timeout is None else timeout
         request = {
             "op": "run",
@@ -504,7 +508,7 @@ class Executor:
             envelope = event.get("envelope") or {"status": "error", "data": {"message": "no result"}}
             loc = event.get("location")
             warnings = list(event.get("warnings") or [])
-            warnings.extend(contracts.check(pending.trigger, envelope))
+            warnings.extend(contracts.check(pending.trigger, envelope, pending.payload))
             pending.future.set_result(
                 RunResult(
                     hook=pending.hook,
