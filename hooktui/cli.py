@@ -30,7 +30,7 @@ from hooktui.core.config import (
     mask,
     save_credentials,
 )
-from hooktui.core.executor import Executor, ExecutorError, LogEvent, RunResult
+from hooktui.core.executor import Executor, ExecutorError, LogEvent, RunResult, find_node
 from hooktui.core.payloads import PayloadError, default_payload, find_payload, parse_payload
 from hooktui.core.templates import template_for
 from hooktui.core.triggers import Trigger
@@ -294,6 +294,7 @@ def cmd_run(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     payload, source = _read_payload(args.payload, hook, ws, stdin)
     redact = Redactor(hook.secrets.values())
 
+    find_node()  # no Node.js: say so before announcing a run
     on_log = None
     if not args.json:
         term.out(term.paint(f"running {hook.deployed_name} ({hook.trigger}) with payload {source}", "dim"))

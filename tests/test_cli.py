@@ -374,6 +374,9 @@ def test_without_node_the_message_says_how_to_get_it(cli: Cli, tmp_path: Path) -
     code, out, err = cli.json("run", "token-claims", env=cli.env(PATH=str(empty)))
     assert code == 2
     assert "Node.js was not found" in out["error"] and "Node.js was not found" in err
+    human = cli("run", "token-claims", env=cli.env(PATH=str(empty)))
+    assert human.returncode == 2 and human.stdout == ""  # no "running ..." announced first
+    assert "pip install 'hooktui[node]'" in human.stderr
     # validate still checks what it can, and says what it skipped.
     proc = cli("validate", env=cli.env(PATH=str(empty)))
     assert proc.returncode == 0
