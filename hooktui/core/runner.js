@@ -34,7 +34,7 @@ const USER_TRIGGERS = new Set(['pre-user-registration', 'post-user-registration'
 // A worker keeps V8's code and compile caches of every hook version it compiled. Hot reload
 // makes a new version at every save, so after this many a worker is replaced while idle: the
 // process stays flat however long a session runs.
-const VERSIONS_PER_WORKER = 200;
+const VERSIONS_PER_WORKER = 100;
 
 // ---------------------------------------------------------------------------------------------
 // Main thread: the supervisor.
