@@ -693,3 +693,55 @@ def test_core_does_not_import_textual():
         "sys.exit('textual' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+# ---------------------------------------------------------------------------- rename and delete
+
+
+def _one_hook_workspace(tmp_path, name="old-name", script_name=None):
+    ws_root = tmp_path / "ws"
+    (ws_root / "hooks").mkdir(parents=True)
+    script_name = script_name or f"{name}.js"
+    (ws_root / "hooks" / script_name).write_text("module.exports = function (u, c, cb) { cb(); };\n")
+    meta = {"name": name, "triggerId": "post-change-password", "enabled": True, "script": f"./{script_name}",
+            "dependencies": {}, "secrets": {"KEY": "v"}, "extra": 1}
+    (ws_root / "hooks" / f"{name}.json").write_text(json.dumps(meta, indent=2))
+    return Workspace.open(ws_root, env={})
+
+
+def test_rename_moves_both_files_and_keeps_everything_else(tmp_path):
+    ws = _one_hook_workspace(tmp_path)
+    renamed = ws.rename_hook("old-name", "New Name")
+    hooks = ws.root / "hooks"
+    assert sorted(p.name for p in hooks.iterdir()) == ["new-name.js", "new-name.json"]
+    data = json.loads((hooks / "new-name.json").read_text())
+    assert data == {"name": "New Name", "triggerId": "post-change-password", "enabled": True,
+                    "script": "./new-name.js", "dependencies": {}, "secrets": {"KEY": "v"}, "extra": 1}
+    assert list(data) == ["name", "triggerId", "enabled", "script", "dependencies", "secrets", "extra"]
+    assert renamed.deployed_name == "new-name" and renamed.valid
+    assert (hooks / "new-name.js").read_text().startswith("module.exports")
+
+
+def test_rename_refuses_bad_names_and_collisions(tmp_path):
+    ws = _one_hook_workspace(tmp_path)
+    with pytest.raises(WorkspaceError, match="which Auth0 refuses"):
+        ws.rename_hook("old-name", "bad_name")
+    (ws.root / "hooks" / "taken.js").write_text("// someone else's\n")
+    with pytest.raises(WorkspaceError, match="hooks/taken.js already exists"):
+        ws.rename_hook("old-name", "taken")
+    assert (ws.root / "hooks" / "old-name.json").exists()  # nothing moved
+
+
+def test_rename_leaves_a_shared_script_where_it_is(tmp_path):
+    ws = _one_hook_workspace(tmp_path, script_name="shared.js")
+    ws.rename_hook("old-name", "fresh")
+    assert json.loads((ws.root / "hooks" / "fresh.json").read_text())["script"] == "./shared.js"
+    assert (ws.root / "hooks" / "shared.js").exists()
+
+
+def test_delete_removes_both_files(tmp_path):
+    ws = _one_hook_workspace(tmp_path)
+    removed = ws.delete_hook("old-name")
+    assert sorted(p.name for p in removed) == ["old-name.js", "old-name.json"]
+    assert list((ws.root / "hooks").iterdir()) == []
+    assert ws.hooks == []

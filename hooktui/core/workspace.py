@@ -11,7 +11,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -389,6 +389,202 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+@dataclass
+class _MetaFields:
+    """What one hook's JSON says, once its fields are checked."""
+
+    name: str  # the stem when the JSON has no usable name
+    from_json: bool  # whether the JSON gave the name
+    trigger: str
+    enabled: bool
+    script: str
+    script_path: Path | None
+    dependencies: dict[str, str]
+    secrets: dict[str, str]
+
+
+def _check_meta(
+    raw: str,
+    *,
+    rel: str,
+    stem: str,
+    keywords: Mapping[str, Any],
+    resolve_script: Callable[[str], tuple[Path | None, str | None]] | None,
+) -> tuple[_MetaFields | None, list[Problem]]:
+    """The checks of one hook's JSON text `raw` (before keyword replacement), with no disk access
+    but the script's resolution.
+
+    Fields are None when the text is not a JSON object. The problems name no hook yet; the
+    script path is only resolved when `resolve_script` is given.
+    """
+    problems: list[Problem] = []
+    text = keyword_replace(raw, keywords)
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        message = f"invalid JSON: {exc.msg}"
+        if text != raw:
+            message += " (position counted after keyword replacement)"
+        unresolved = sorted({m.group(0) for m in _UNRESOLVED.finditer(text) if m.group(1) == "@@"})
+        if unresolved:
+            message += (
+                f"; {', '.join(unresolved)} has no keyword mapping: add it to [keywords] in "
+                f"hooktui.toml or to {KEYWORDS_ENV}"
+            )
+        else:
+            message += "; fix the syntax there (a trailing comma or a missing quote is typical)"
+        problems.append(Problem(rel, message, line=exc.lineno, column=exc.colno))
+        return None, problems
+    except ValueError as exc:
+        problems.append(Problem(rel, f"invalid JSON: {exc}"))
+        return None, problems
+    if not isinstance(data, dict):
+        line, column = _line_column(text, _WS.match(text).end())
+        problems.append(
+            Problem(rel, f'expected a JSON object like {{"name": ..., "triggerId": ...}}, '
+                    f"got {_json_type(data)}", line=line, column=column)
+        )
+        return None, problems
+
+    offsets = _key_offsets(text)
+
+    def problem(message: str, fld: str | None, *path: str, severity: str = "error") -> None:
+        line = column = None
+        key_path = path or ((fld,) if fld else ())
+        if key_path in offsets:
+            line, column = _line_column(text, offsets[key_path])
+        problems.append(Problem(rel, message, fld, line, column, None, severity))
+
+    # name
+    name = data.get("name")
+    from_json = isinstance(name, str)
+    if "name" not in data:
+        problem(f'missing "name"; add "name": "{stem}"', "name")
+    elif not from_json:
+        problem(f"must be a string, got {_json_type(name)}", "name")
+    if not from_json:
+        name = stem
+    deployed = deployed_name(name)
+    if from_json and not NAME_PATTERN.fullmatch(deployed):
+        problem(
+            f"{name!r} deploys as {deployed!r}, which Auth0 refuses: a hook name may hold only "
+            f"letters, digits, spaces and '-', and must start and end with a letter or digit",
+            "name",
+        )
+
+    # triggerId
+    trigger = data.get("triggerId")
+    if "triggerId" not in data:
+        problem(f'missing "triggerId"; expected one of {VALID_TRIGGERS}', "triggerId")
+        trigger = ""
+    elif not isinstance(trigger, str):
+        problem(f"must be a string, got {_json_type(trigger)} (expected one of {VALID_TRIGGERS})",
+                "triggerId")
+        trigger = ""
+    else:
+        try:
+            parse_trigger(trigger)
+        except ValueError:
+            close = difflib.get_close_matches(trigger, [t.value for t in Trigger], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problem(f"unknown trigger {trigger!r} (expected one of {VALID_TRIGGERS}){hint}",
+                    "triggerId")
+
+    # enabled
+    enabled = data.get("enabled", False)
+    if not isinstance(enabled, bool):
+        problem(f"must be true or false, got {_json_type(enabled)}", "enabled")
+        enabled = False
+
+    # script
+    script = data.get("script")
+    script_path = None
+    if "script" not in data or script == "":
+        problem(f'missing "script"; add "script": "./{stem}.js"', "script")
+        script = ""
+    elif not isinstance(script, str):
+        problem(f'must be a path string like "./{stem}.js", got {_json_type(script)}', "script")
+        script = ""
+    elif resolve_script is not None:
+        script_path, why = resolve_script(script)
+        if why:
+            problem(why, "script")
+
+    # secrets
+    secrets: dict[str, str] = {}
+    raw_secrets = data.get("secrets", {})
+    if not isinstance(raw_secrets, dict):
+        problem(f'must be an object of "NAME": "value" strings, got {_json_type(raw_secrets)}',
+                "secrets")
+    else:
+        if len(raw_secrets) > MAX_SECRETS:
+            problem(f"{len(raw_secrets)} secrets, but Auth0 allows at most {MAX_SECRETS} per "
+                    f"hook; remove or merge some", "secrets")
+        for key, value in raw_secrets.items():
+            if isinstance(value, str):
+                secrets[key] = value
+            else:
+                problem(f"secret values must be strings, got {_json_type(value)}; quote it",
+                        f"secrets.{key}", "secrets", key)
+
+    # dependencies
+    dependencies: dict[str, str] = {}
+    raw_deps = data.get("dependencies", {})
+    if not isinstance(raw_deps, dict):
+        problem(f'must be an object of "package": "version", got {_json_type(raw_deps)}',
+                "dependencies")
+    else:
+        for package, version in raw_deps.items():
+            fld = f"dependencies.{package}"
+            for severity, message in package_name_problems(package):
+                problem(message, fld, "dependencies", package, severity=severity)
+            why = version_problem(version)
+            if why:
+                problem(why, fld, "dependencies", package)
+            elif isinstance(version, str):
+                dependencies[package] = version
+
+    # Placeholders still in the text were never mapped and would deploy literally.
+    for marker in sorted({m.group(0) for m in _UNRESOLVED.finditer(text)}):
+        problems.append(Problem(
+            rel, f"{marker} has no keyword mapping and stays as written; add it to [keywords] "
+            f"in hooktui.toml or to {KEYWORDS_ENV}", severity="warning"))
+
+    return _MetaFields(
+        name=name,
+        from_json=from_json,
+        trigger=trigger,
+        enabled=enabled,
+        script=script,
+        script_path=script_path,
+        dependencies=dependencies,
+        secrets=secrets,
+    ), problems
+
+
+def validate_meta_text(
+    text: str,
+    *,
+    file: str,
+    hook_name: str | None = None,
+    keywords: Mapping[str, Any] | None = None,
+) -> list[Problem]:
+    """The problems the workspace would report for one hook's JSON `text`, before it is written.
+
+    The same checks as loading: JSON syntax (line:column), name, triggerId, enabled, script,
+    secrets and dependencies. `file` is the path reported (e.g. "hooks/x.json"); `hook_name` the
+    hook the problems name (default: the name in the text). Not checked here, because they need
+    the workspace: whether the script file exists, duplicate names, one enabled hook per trigger.
+    """
+    fields, problems = _check_meta(
+        text, rel=file, stem=Path(file).stem, keywords=keywords or {}, resolve_script=None
+    )
+    hook = hook_name if hook_name is not None else (
+        deployed_name(fields.name) if fields is not None else None
+    )
+    return [_with_hook(p, hook) for p in problems]
+
+
 # ---------------------------------------------------------------------------- the workspace
 
 
@@ -484,152 +680,27 @@ class Workspace:
             problems.append(Problem(rel, f"cannot read: {exc.strerror or exc}"))
             return stub()
 
-        text = keyword_replace(raw, self.keywords)
-        try:
-            data = json.loads(text, parse_constant=_reject_constant)
-        except json.JSONDecodeError as exc:
-            message = f"invalid JSON: {exc.msg}"
-            if text != raw:
-                message += " (position counted after keyword replacement)"
-            unresolved = sorted({m.group(0) for m in _UNRESOLVED.finditer(text) if m.group(1) == "@@"})
-            if unresolved:
-                message += (
-                    f"; {', '.join(unresolved)} has no keyword mapping: add it to [keywords] in "
-                    f"hooktui.toml or to {KEYWORDS_ENV}"
-                )
-            else:
-                message += "; fix the syntax there (a trailing comma or a missing quote is typical)"
-            problems.append(Problem(rel, message, line=exc.lineno, column=exc.colno))
+        fields, found = _check_meta(
+            raw, rel=rel, stem=stem, keywords=self.keywords, resolve_script=self._resolve_script
+        )
+        problems.extend(found)
+        if fields is None:
             return stub()
-        except ValueError as exc:
-            problems.append(Problem(rel, f"invalid JSON: {exc}"))
-            return stub()
-        if not isinstance(data, dict):
-            line, column = _line_column(text, _WS.match(text).end())
-            problems.append(
-                Problem(rel, f'expected a JSON object like {{"name": ..., "triggerId": ...}}, '
-                        f"got {_json_type(data)}", line=line, column=column)
-            )
-            return stub()
-
-        offsets = _key_offsets(text)
-
-        def problem(message: str, fld: str | None, *path: str, severity: str = "error") -> None:
-            line = column = None
-            key_path = path or ((fld,) if fld else ())
-            if key_path in offsets:
-                line, column = _line_column(text, offsets[key_path])
-            problems.append(Problem(rel, message, fld, line, column, None, severity))
-
-        # name
-        name = data.get("name")
-        from_json = isinstance(name, str)
-        if "name" not in data:
-            problem(f'missing "name"; add "name": "{stem}"', "name")
-        elif not from_json:
-            problem(f"must be a string, got {_json_type(name)}", "name")
-        if not from_json:
-            name = stem
-        deployed = deployed_name(name)
-        if from_json and not NAME_PATTERN.fullmatch(deployed):
-            problem(
-                f"{name!r} deploys as {deployed!r}, which Auth0 refuses: a hook name may hold only "
-                f"letters, digits, spaces and '-', and must start and end with a letter or digit",
-                "name",
-            )
-
-        # triggerId
-        trigger = data.get("triggerId")
-        if "triggerId" not in data:
-            problem(f'missing "triggerId"; expected one of {VALID_TRIGGERS}', "triggerId")
-            trigger = ""
-        elif not isinstance(trigger, str):
-            problem(f"must be a string, got {_json_type(trigger)} (expected one of {VALID_TRIGGERS})",
-                    "triggerId")
-            trigger = ""
-        else:
-            try:
-                parse_trigger(trigger)
-            except ValueError:
-                close = difflib.get_close_matches(trigger, [t.value for t in Trigger], n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                problem(f"unknown trigger {trigger!r} (expected one of {VALID_TRIGGERS}){hint}",
-                        "triggerId")
-
-        # enabled
-        enabled = data.get("enabled", False)
-        if not isinstance(enabled, bool):
-            problem(f"must be true or false, got {_json_type(enabled)}", "enabled")
-            enabled = False
-
-        # script
-        script = data.get("script")
-        script_path = None
-        if "script" not in data or script == "":
-            problem(f'missing "script"; add "script": "./{stem}.js"', "script")
-            script = ""
-        elif not isinstance(script, str):
-            problem(f'must be a path string like "./{stem}.js", got {_json_type(script)}', "script")
-            script = ""
-        else:
-            script_path, why = self._resolve_script(script)
-            if why:
-                problem(why, "script")
-
-        # secrets
-        secrets: dict[str, str] = {}
-        raw_secrets = data.get("secrets", {})
-        if not isinstance(raw_secrets, dict):
-            problem(f'must be an object of "NAME": "value" strings, got {_json_type(raw_secrets)}',
-                    "secrets")
-        else:
-            if len(raw_secrets) > MAX_SECRETS:
-                problem(f"{len(raw_secrets)} secrets, but Auth0 allows at most {MAX_SECRETS} per "
-                        f"hook; remove or merge some", "secrets")
-            for key, value in raw_secrets.items():
-                if isinstance(value, str):
-                    secrets[key] = value
-                else:
-                    problem(f"secret values must be strings, got {_json_type(value)}; quote it",
-                            f"secrets.{key}", "secrets", key)
-
-        # dependencies
-        dependencies: dict[str, str] = {}
-        raw_deps = data.get("dependencies", {})
-        if not isinstance(raw_deps, dict):
-            problem(f'must be an object of "package": "version", got {_json_type(raw_deps)}',
-                    "dependencies")
-        else:
-            for package, version in raw_deps.items():
-                fld = f"dependencies.{package}"
-                for severity, message in package_name_problems(package):
-                    problem(message, fld, "dependencies", package, severity=severity)
-                why = version_problem(version)
-                if why:
-                    problem(why, fld, "dependencies", package)
-                elif isinstance(version, str):
-                    dependencies[package] = version
-
-        # Placeholders still in the text were never mapped and would deploy literally.
-        for marker in sorted({m.group(0) for m in _UNRESOLVED.finditer(text)}):
-            problems.append(Problem(
-                rel, f"{marker} has no keyword mapping and stays as written; add it to [keywords] "
-                f"in hooktui.toml or to {KEYWORDS_ENV}", severity="warning"))
-
+        deployed = deployed_name(fields.name)
         problems[:] = [_with_hook(p, deployed) for p in problems]
         hook = Hook(
-            name=name,
+            name=fields.name,
             deployed_name=deployed,
-            trigger=trigger,
-            enabled=enabled,
+            trigger=fields.trigger,
+            enabled=fields.enabled,
             meta_path=meta_path,
-            script_path=script_path,
-            script=script,
-            dependencies=dependencies,
-            secrets=secrets,
+            script_path=fields.script_path,
+            script=fields.script,
+            dependencies=fields.dependencies,
+            secrets=fields.secrets,
             problems=problems,
         )
-        return hook, from_json
+        return hook, fields.from_json
 
     def _resolve_script(self, script: str) -> tuple[Path | None, str | None]:
         """The script's absolute path, or why it cannot be used."""
@@ -813,11 +884,68 @@ class Workspace:
                 data.pop(key, None)
             else:
                 data[key] = value
-        ordered = {k: data[k] for k in META_KEY_ORDER if k in data}
-        ordered.update((k, v) for k, v in data.items() if k not in ordered)
-        atomic_write(current.meta_path, dump_json(ordered))
+        atomic_write(current.meta_path, dump_json(ordered_meta(data)))
         self.reload()
         return self._current(current)
+
+    def rename_hook(self, hook: Hook | str, new_name: str) -> Hook:
+        """Give a hook a new name, moving hooks/<old>.js and .json to the new deployed name.
+
+        A script that does not follow the <name>.js convention (shared, or in a subfolder) stays
+        where it is. New files are written before the old ones go, so a crash in between leaves
+        both copies, never neither.
+        """
+        current = self._current(hook)
+        deployed = deployed_name(new_name)
+        if not NAME_PATTERN.fullmatch(deployed):
+            raise WorkspaceError(
+                f"{new_name!r} deploys as {deployed!r}, which Auth0 refuses: use letters, digits, "
+                f"spaces and '-', starting and ending with a letter or digit"
+            )
+        for other in self.hooks:
+            if other.deployed_name == deployed and other.meta_path != current.meta_path:
+                raise WorkspaceError(f"a hook named {deployed!r} already exists ({self._rel(other.meta_path)})")
+        data = self.raw_meta(current)
+        meta_file = self.hooks_dir / f"{deployed}.json"
+        old_script = current.script_path
+        move_script = (
+            old_script is not None
+            and old_script.parent == self.hooks_dir
+            and old_script.stem == current.meta_path.stem
+            and old_script.exists()
+        )
+        script_file = self.hooks_dir / f"{deployed}.js" if move_script else old_script
+        for path, old in ((meta_file, current.meta_path), (script_file, old_script)):
+            if path is not None and path != old and (path.exists() or path.is_symlink()):
+                raise WorkspaceError(f"{self._rel(path)} already exists; not overwriting it")
+        data["name"] = new_name
+        if move_script:
+            assert old_script is not None and script_file is not None
+            data["script"] = f"./{script_file.name}"
+            atomic_write(script_file, old_script.read_bytes())
+        atomic_write(meta_file, dump_json(ordered_meta(data)))
+        if meta_file != current.meta_path:
+            current.meta_path.unlink()
+        if move_script and script_file != old_script:
+            assert old_script is not None
+            old_script.unlink()
+        self.reload()
+        return self._by_meta(meta_file)
+
+    def delete_hook(self, hook: Hook | str) -> list[Path]:
+        """Remove a hook's .json and its script (unless another hook uses the same script).
+        Returns the files removed."""
+        current = self._current(hook)
+        removed = [current.meta_path]
+        # The .json goes first: once it is gone the hook is gone, whatever happens next.
+        current.meta_path.unlink()
+        script = current.script_path
+        shared = any(h.script_path == script for h in self.hooks if h.meta_path != current.meta_path)
+        if script is not None and not shared and script.exists():
+            script.unlink()
+            removed.append(script)
+        self.reload()
+        return removed
 
     def set_enabled(self, hook: Hook | str, enabled: bool) -> list[Hook]:
         """Enable or disable a hook; enabling disables the other enabled hooks of its trigger.
@@ -883,7 +1011,15 @@ class Workspace:
         return created
 
 
-def _with_hook(problem: Problem, hook: str) -> Problem:
+def ordered_meta(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A hook's JSON keys in hooktui's stable order: the known keys first, then the rest as
+    they were."""
+    ordered = {k: data[k] for k in META_KEY_ORDER if k in data}
+    ordered.update((k, v) for k, v in data.items() if k not in ordered)
+    return ordered
+
+
+def _with_hook(problem: Problem, hook: str | None) -> Problem:
     return Problem(problem.file, problem.message, problem.field, problem.line, problem.column,
                    hook, problem.severity)
 
