@@ -452,7 +452,13 @@ class Executor:
     async def _read_events(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
         stdout = proc.stdout
+        handled = 0
         while True:
+            handled += 1
+            if handled % 200 == 0:
+                # readline() does not yield while lines are buffered: under a flood of console
+                # output the loop would parse a whole chunk (~50 ms) before a key press got in.
+                await asyncio.sleep(0)
             try:
                 line = await stdout.readline()
             except (ValueError, asyncio.LimitOverrunError):
