@@ -32,6 +32,7 @@ from hooktui.core.config import (
 )
 from hooktui.core.executor import Executor, ExecutorError, LogEvent, RunResult, find_node
 from hooktui.core.payloads import PayloadError, default_payload, find_payload, parse_payload
+from hooktui.core.redaction import Redactor
 from hooktui.core.templates import template_for
 from hooktui.core.triggers import Trigger
 from hooktui.core.workspace import Hook, HookNotFound, Problem, Workspace, WorkspaceError
@@ -125,40 +126,6 @@ class Terminal:
 
     def warn(self, text: str) -> None:
         self.err(f"warning: {text}")
-
-
-class Redactor:
-    """Masks a hook's secret values in what a run prints: hooks log and return secrets by mistake.
-
-    Values shorter than MIN_LENGTH stay: they are flags like "true" or "dev", and masking them
-    would garble every line that happens to contain the word.
-    """
-
-    MIN_LENGTH = 6
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        forms: set[str] = set()
-        for value in secrets:
-            if len(value) >= self.MIN_LENGTH:
-                forms.add(value)
-                forms.add(json.dumps(value, ensure_ascii=False)[1:-1])  # as JSON.stringify writes it
-        self._forms = sorted(forms, key=len, reverse=True)
-
-    def text(self, text: str) -> str:
-        for form in self._forms:
-            text = text.replace(form, mask(form))
-        return text
-
-    def value(self, value: Any) -> Any:
-        if not self._forms:
-            return value
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            return [self.value(v) for v in value]
-        if isinstance(value, dict):
-            return {self.text(str(k)): self.value(v) for k, v in value.items()}
-        return value
 
 
 def _dumps(value: Any) -> str:
@@ -630,6 +597,12 @@ def build_parser() -> argparse.ArgumentParser:
     install.set_defaults(handler=cmd_deps_install)
     dep.set_defaults(handler=None, parser=dep, example="hooktui deps install")
 
+    command("console", cmd_console, "open the console on the workspace (what bare `hooktui` does)", [where],
+            description="Open the four-pane console: hook list, editor, payload tester, log stream.")
+    command("demo", cmd_demo, "open the console on a fresh copy of the example workspace", [],
+            description="Copy the example workspace to a temporary folder and open the console on it: "
+                        "trying hooktui never touches the installed package.")
+
     # Credentials belong to the user, not to a workspace: no -C here.
     login = command("login", cmd_login, "save Auth0 Management API credentials for this user", [],
                     description="Save Auth0 Management API credentials in the user's config folder "
@@ -640,6 +613,24 @@ def build_parser() -> argparse.ArgumentParser:
                        help="read the client secret from stdin instead of asking for it")
     parser.set_defaults(handler=None, parser=parser, example="hooktui run HOOK")
     return parser
+
+
+# ---------------------------------------------------------------------------- console
+
+
+def cmd_console(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
+    root = Path(args.workspace).expanduser()
+    if not root.is_dir():
+        raise CliError(f"{root} is not a folder: pass the workspace with -C DIR")
+    from hooktui.tui.app import run_console  # Textual only loads for the console
+
+    return run_console(root)
+
+
+def cmd_demo(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
+    from hooktui.tui.app import demo_workspace, run_console
+
+    return run_console(demo_workspace(), demo=True)
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -666,6 +657,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         as_json = getattr(args, "json", as_json)
+        if args.handler is None and args.parser is parser and sys.stdin.isatty() and sys.stdout.isatty():
+            return cmd_console(args, term, sys.stdin)  # bare `hooktui` on a terminal: the console
         if args.handler is None:
             args.parser.print_help(sys.stderr)
             raise CliError(f"a command is needed, e.g. `{args.example}`", kind="usage-error")
