@@ -1,0 +1,963 @@
+"""The console App: owns the workspace, the executor, the watcher and every state change.
+
+Panes post Messages (messages.py); the App acts on the core (hooktui.core) in workers and tells
+the panes what changed through their public methods. Workers never touch widgets: they post
+Messages, or append plain data to the LogBuffer that the log pane drains on its own timer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Static
+
+from hooktui.core import payloads as payload_files
+from hooktui.core.config import user_config_dir
+from hooktui.core.executor import Executor, ExecutorError, RunResult
+from hooktui.core.files import atomic_write, dump_json
+from hooktui.core.logbuffer import LogBuffer
+from hooktui.core.redaction import Redactor
+from hooktui.core.resources import data_path
+from hooktui.core.settings import UserSettings
+from hooktui.core.templates import template_for
+from hooktui.core.triggers import Trigger
+from hooktui.core.workspace import Hook, Workspace, WorkspaceError, ordered_meta
+from hooktui.tui import messages as m
+from hooktui.tui.dialogs import ConfirmDialog, TextViewDialog
+from hooktui.tui.widgets.editor import HookEditor
+from hooktui.tui.widgets.hook_list import HookList, HookRow
+from hooktui.tui.widgets.log_stream import LogStream
+from hooktui.tui.widgets.payload_tester import PayloadTester
+
+SECRET_MASK = "••••••••"
+PANES = ("hooks", "editor", "tester", "log")
+PANE_TITLES = {"hooks": "Hooks", "editor": "Editor", "tester": "Payload", "log": "Log"}
+PANE_KEYS = {"hooks": "f2", "editor": "f3", "tester": "f4", "log": "f6"}
+# Below this size the panes do not fit side by side: one shows at a time, as tabs.
+NARROW_WIDTH = 110
+NARROW_HEIGHT = 30
+
+
+# Private messages: a worker's news for the App's own handlers.
+class _Reloaded(Message):
+    def __init__(self, hook: str, ok: bool) -> None:
+        super().__init__()
+        self.hook = hook
+        self.ok = ok
+
+
+class _RunCurrent(Message):
+    pass
+
+
+class _Notice(Message):
+    def __init__(self, text: str, severity: str) -> None:
+        super().__init__()
+        self.text = text
+        self.severity = severity
+
+
+
+class PaneBar(Static):
+    """The tab strip of narrow mode: which pane is shown, and the key of each."""
+
+    DEFAULT_CSS = """
+    PaneBar { height: 1; background: $panel; color: $text-muted; display: none; }
+    """
+
+    def show(self, active: str) -> None:
+        parts = []
+        for pane in PANES:
+            label = f" {PANE_KEYS[pane].upper()} {PANE_TITLES[pane]} "
+            parts.append(f"[reverse]{label}[/]" if pane == active else label)
+        self.update(" ".join(parts))
+
+
+class HelpScreen(Screen[None]):
+    """F1: what the focused pane does and every key that works there now."""
+
+    BINDINGS = [Binding("escape,f1,q", "app.pop_screen", "Close", id="help.close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; background: $background 60%; }
+    HelpScreen > Vertical { width: 90%; max-width: 100; height: 90%; border: round $accent;
+        background: $surface; padding: 1 2; }
+    HelpScreen Static { width: 1fr; }
+    """
+
+    def __init__(self, title: str, body: str) -> None:
+        super().__init__()
+        self._title = title
+        self._body = body
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+        from textual.widgets import Markdown
+
+        with Vertical() as box:
+            box.border_title = self._title
+            box.border_subtitle = "esc closes"
+            with VerticalScroll():
+                yield Markdown(self._body)
+
+
+class HooktuiApp(App[None]):
+    """hooktui's console."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "hooktui"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("f2", "focus_pane('hooks')", "Hooks", id="app.focus_hooks"),
+        Binding("f3", "focus_pane('editor')", "Editor", id="app.focus_editor"),
+        Binding("f4", "focus_pane('tester')", "Payload", id="app.focus_tester"),
+        Binding("f6", "focus_pane('log')", "Log", id="app.focus_log"),
+        Binding("f5,ctrl+r", "run", "Run", id="app.run", priority=True),
+        Binding("f8", "zoom", "Zoom", id="app.zoom"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        settings: UserSettings | None = None,
+        env: dict[str, str] | None = None,
+        watch: bool = True,
+        executor: Executor | None = None,
+        save_dir: Path | None = None,
+    ) -> None:
+        self.env = dict(os.environ if env is None else env)
+        loaded, self._settings_warnings = (settings, []) if settings is not None else UserSettings.load(env=self.env)
+        self.settings = loaded
+        super().__init__()
+        self.root = Path(root).resolve()
+        self.watch_files = watch
+        self.save_dir = save_dir
+        self.log_buffer = LogBuffer()
+        self.workspace: Workspace | None = None
+        self.executor: Executor | None = executor
+        self._executor_ready = False
+        self.current: str | None = None  # the hook open in the editor and the tester
+        self.running: set[str] = set()
+        self.load_errors: dict[str, tuple[str, int | None, int | None]] = {}  # hook -> syntax error
+        self.last_results: dict[str, RunResult] = {}
+        self.last_run_at: dict[str, float] = {}
+        self.active_pane = "hooks"
+        self.zoomed = False
+        self._own_writes: dict[str, str] = {}  # path -> sha1 of what we wrote, so the watcher skips it
+        self._themes: dict[str, Any] = {}
+        self._last_payload: dict[str, tuple[str, Any]] = {}
+        self.redactor = Redactor(())  # every hook's secret values: none is ever shown
+        self._main: Screen[Any] | None = None  # the screen holding the panes, once mounted
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield PaneBar(id="panebar")
+        with Horizontal(id="top"):
+            yield HookList(id="hooks")
+            with Horizontal(id="work"):
+                yield HookEditor(id="editor")
+                yield PayloadTester(id="tester")
+        yield LogStream(self.log_buffer, max_lines=self.settings.log_max_lines, id="log", save_dir=self.save_dir)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # The panes live on the main screen; App.query_one would search whatever screen is on
+        # top (a dialog, the help), so the App keeps its own references.
+        self._main = self.screen
+        self.hook_list = self._main.query_one(HookList)
+        self.editor = self._main.query_one(HookEditor)
+        self.tester = self._main.query_one(PayloadTester)
+        self.log_pane = self._main.query_one(LogStream)
+        self.pane_bar = self._main.query_one(PaneBar)
+        self.sub_title = str(self.root)
+        self._load_themes()
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        for warning in self._settings_warnings:
+            self.notify(warning, title="settings", severity="warning", timeout=8)
+        self._open_workspace()
+        self.tester.set_run_on_save(self.settings.run_on_save)
+        self._apply_size(self.size.width, self.size.height)
+        self.hook_list.focus()
+        # The executor starts while the first frame paints.
+        self.start_executor()
+        if self.watch_files:
+            self.watch_workspace()
+
+    def _open_workspace(self) -> None:
+        try:
+            self.workspace = Workspace.open(self.root, env=self.env)
+        except WorkspaceError as e:
+            self.workspace = None
+            self.log_buffer.add("error", "validation", str(e))
+            self.notify(str(e), title="workspace", severity="error", timeout=15)
+            return
+        for problem in self.workspace.problems:
+            self.log_buffer.add("error" if problem.severity == "error" else "warn", "validation", str(problem),
+                                hook=problem.hook or "")
+        self.editor.keywords = self.workspace.keywords
+        self._refresh_rows()
+
+    # -- themes -------------------------------------------------------------------------------
+
+    def _load_themes(self) -> None:
+        from hooktui.tui.themes import load_themes, register
+
+        themes, errors = load_themes(user_config_dir(self.env) / "themes")
+        self._themes = themes
+        register(self, themes)
+        if errors:
+            # One notification for every bad theme file, each named with its problem.
+            self.notify("\n".join(str(e) for e in errors), title="themes", severity="warning", timeout=12)
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        elif "hooktui-dark" in self.available_themes:
+            self.theme = "hooktui-dark"
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._apply_editor_theme()
+
+    def _theme_changed(self, theme: Any) -> None:
+        self._apply_editor_theme()
+        if self.settings.theme != theme.name:
+            self.settings.theme = theme.name
+            self._save_settings()
+
+    def _apply_editor_theme(self) -> None:
+        from textual.widgets import TextArea
+
+        from hooktui.tui.themes import apply_editor_theme
+
+        chosen = self._themes.get(self.theme)
+        if chosen is None:
+            return
+        for area in self._main.query(TextArea):
+            apply_editor_theme(area, chosen)
+        log = self.log_pane
+        if hasattr(log, "set_level_colors"):
+            log.set_level_colors(chosen.log_colors)
+
+    def _save_settings(self) -> None:
+        try:
+            self.settings.save(env=self.env)
+        except OSError as e:
+            self.notify(f"cannot save settings: {e}", severity="warning")
+
+    # -- size, focus, zoom --------------------------------------------------------------------
+
+    def on_resize(self, event: Any) -> None:
+        if self._main is not None:  # a resize can come before the panes are mounted
+            self._apply_size(event.size.width, event.size.height)
+
+    def _apply_size(self, width: int, height: int) -> None:
+        narrow = width < NARROW_WIDTH or height < NARROW_HEIGHT
+        self._main.set_class(narrow, "-narrow")
+        self._show_active()
+
+    def _show_active(self) -> None:
+        single = self.zoomed or self._main.has_class("-narrow")
+        self._main.set_class(single, "-single")
+        active = self.active_pane
+        for pane in PANES:
+            widget = self._pane(pane)
+            widget.set_class(pane == active, "-active")
+            widget.display = not single or pane == active
+        self._main.query_one("#top").display = not single or active != "log"
+        self._main.query_one("#work").display = not single or active in ("editor", "tester")
+        bar = self.pane_bar
+        bar.display = self._main.has_class("-narrow")
+        bar.show(self.active_pane)
+
+    def _pane(self, pane: str) -> Widget:
+        return {"hooks": self.hook_list, "editor": self.editor, "tester": self.tester, "log": self.log_pane}[pane]
+
+    def action_focus_pane(self, pane: str) -> None:
+        self.active_pane = pane
+        self._show_active()
+        widget = self._pane(pane)
+        # Focus the first focusable thing inside the pane.
+        target = widget if widget.can_focus else next((w for w in widget.query("*") if w.can_focus and w.display), None)
+        if target is not None:
+            target.focus()
+
+    def on_descendant_focus(self, event: Any) -> None:
+        node: Widget | None = event.widget
+        while node is not None and node.id not in PANES:
+            node = node.parent  # type: ignore[assignment]
+        if node is not None and node.id != self.active_pane:
+            self.active_pane = node.id
+            self._show_active()
+
+    def action_zoom(self) -> None:
+        self.zoomed = not self.zoomed
+        self._show_active()
+
+    # -- help and palette ---------------------------------------------------------------------
+
+    def _key_for(self, binding_id: str | None, default: str) -> str:
+        if binding_id and binding_id in self.settings.keymap:
+            return self.settings.keymap[binding_id]
+        return default
+
+    def action_help(self) -> None:
+        pane = self._pane(self.active_pane)
+        lines = [f"## {PANE_TITLES[self.active_pane]}", "", getattr(pane, "HELP", ""), "", "| key | does |", "|---|---|"]
+        seen = set()
+        for node in [self.focused, *(self.focused.ancestors_with_self if self.focused else [])]:
+            if node is None:
+                continue
+            for binding in getattr(node, "BINDINGS", []):
+                if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
+                    continue
+                seen.add(binding.action)
+                keys = self._key_for(binding.id, binding.key)
+                lines.append(f"| `{keys}` | {binding.description} |")
+        lines += ["", "## Everywhere", "", "| key | does |", "|---|---|"]
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            lines.append(f"| `{self._key_for(binding.id, binding.key)}` | {binding.description} |")
+        lines += ["| `ctrl+p` | command palette (hook: …, log: …, theme: …) |", "",
+                  "Keys can be remapped by binding id in the `[keys]` table of "
+                  f"`{user_config_dir(self.env) / 'config.toml'}`."]
+        self.push_screen(HelpScreen(f"Help · {PANE_TITLES[self.active_pane]}", "\n".join(lines)))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Any:
+        yield from super().get_system_commands(screen)
+        tester = self.tester
+        log = self.log_pane
+        hooks = self.hook_list
+        yield SystemCommand("hook: Run", "run the open hook with the current payload", self.action_run)
+        yield SystemCommand("hook: New", "create a hook from its trigger's template", lambda: hooks.action_new_hook())
+        yield SystemCommand("hook: Rename", "rename the selected hook", lambda: hooks.action_rename())
+        yield SystemCommand("hook: Delete", "delete the selected hook (both files)", lambda: hooks.action_delete())
+        yield SystemCommand("hook: Toggle enabled", "enable or disable the selected hook", lambda: hooks.action_toggle())
+        yield SystemCommand("hook: Open in $EDITOR", "edit the open hook's script in your editor",
+                            lambda: self.current and self.post_message(m.ExternalEditRequested(self.current, "script")))
+        yield SystemCommand("hook: Validate workspace", "check every hook again and list the problems", self.action_validate)
+        yield SystemCommand("payload: Toggle run on save", "re-run the payload at every save of the hook",
+                            lambda: tester.action_toggle_run_on_save())
+        yield SystemCommand("payload: Save to workspace", "save the current payload under payloads/<hook>/",
+                            lambda: tester.action_save_payload())
+        yield SystemCommand("log: Clear", "clear the log stream", log.clear)
+        yield SystemCommand("log: Save to file", "write the log lines to a file", lambda: log.action_save())
+        yield SystemCommand("log: Follow / pause", "toggle following new lines", lambda: log.action_toggle_follow())
+        yield SystemCommand("view: Zoom pane", "show the focused pane on the whole screen and back", self.action_zoom)
+        for pane in PANES:
+            yield SystemCommand(f"view: {PANE_TITLES[pane]}", f"focus the {PANE_TITLES[pane].lower()} pane",
+                                lambda pane=pane: self.action_focus_pane(pane))
+        for name in sorted(self._themes):
+            yield SystemCommand(f"theme: {name}", "switch to this theme (remembered)",
+                                lambda name=name: setattr(self, "theme", name))
+
+    # -- hook list ----------------------------------------------------------------------------
+
+    def _hook(self, name: str) -> Hook | None:
+        if self.workspace is None:
+            return None
+        try:
+            return self.workspace.hook(name)
+        except KeyError:
+            return None
+
+    def _row(self, hook: Hook) -> HookRow:
+        name = hook.deployed_name
+        result = self.last_results.get(name)
+        state, detail = "ok", ""
+        if not hook.valid:
+            errors = [p for p in hook.problems if p.severity == "error"]
+            state, detail = "invalid", "; ".join(p.message for p in errors[:2])
+        elif name in self.load_errors:
+            msg, line, col = self.load_errors[name]
+            state, detail = "syntax error", f"{line}:{col} {msg}" if line else msg
+        elif name in self.running:
+            state = "running"
+        elif result is not None:
+            state = result.crash if result.crash in ("timeout",) else ("crash" if result.crash else result.status)
+            detail = result.error_message or ""
+        return HookRow(name=name, trigger=hook.trigger, enabled=hook.enabled, state=state, detail=detail,
+                       last_run=self.last_run_at.get(name),
+                       duration_ms=result.duration_ms if result is not None else None,
+                       files=tuple(self._rel(p) for p in (hook.script_path, hook.meta_path) if p is not None))
+
+    def _refresh_rows(self) -> None:
+        if self.workspace is None:
+            return
+        self.redactor = Redactor(v for h in self.workspace.hooks for v in h.secrets.values())
+        self.hook_list.set_rows([self._row(h) for h in self.workspace.hooks])
+
+    def _update_row(self, name: str) -> None:
+        hook = self._hook(name)
+        if hook is not None:
+            self.hook_list.update_row(self._row(hook))
+
+    @on(m.HookOpenRequested)
+    def open_hook(self, message: m.HookOpenRequested) -> None:
+        self._open(message.hook)
+        self.action_focus_pane("editor")
+
+    def _open(self, name: str) -> None:
+        hook = self._hook(name)
+        if hook is None or self.workspace is None:
+            self.notify(f"no hook named {name!r}", severity="error")
+            return
+        editor = self.editor
+        if editor.dirty and editor.hook != hook.deployed_name:
+            self._confirm_switch(hook)
+            return
+        self._load_into_panes(hook)
+
+    @work(exclusive=True, group="confirm", exit_on_error=False)
+    async def _confirm_switch(self, hook: Hook) -> None:
+        editor = self.editor
+        kinds = ", ".join(editor.dirty_kinds())
+        ok = await self.push_screen_wait(ConfirmDialog(
+            "Unsaved changes", f"{editor.hook} has unsaved changes ({kinds}). Open {hook.deployed_name} and "
+            "discard them?", confirm_label="Discard", cancel_label="Keep editing", danger=True))
+        if ok:
+            self._load_into_panes(hook)
+
+    def _load_into_panes(self, hook: Hook) -> None:
+        assert self.workspace is not None
+        name = hook.deployed_name
+        try:
+            script = self.workspace.raw_script(hook) if hook.script_path and hook.script_path.exists() else ""
+        except (OSError, WorkspaceError) as e:
+            self.notify(f"cannot read the script of {name}: {e}", severity="error")
+            script = ""
+        self.current = name
+        self.editor.open(
+            name, script=script, meta=self._masked_meta(hook), script_file=self._rel(hook.script_path),
+            meta_file=self._rel(hook.meta_path))
+        if name in self.load_errors:
+            msg, line, col = self.load_errors[name]
+            self.editor.show_error("script", line, col, msg)
+        samples = payload_files.available_payloads(hook.trigger, self.workspace.root, name,
+                                                   payloads_dir=self.workspace.config.payloads_dir)
+        self.tester.set_hook(name, hook.trigger, samples)
+        self.hook_list.select(name)
+
+    def _rel(self, path: Path | None) -> str:
+        if path is None:
+            return "?"
+        try:
+            return Path(path).resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def _masked_meta(self, hook: Hook) -> str:
+        """The hook's JSON as on disk, with every secret value masked: the screen never shows one."""
+        try:
+            raw = json.loads(Path(hook.meta_path).read_text("utf-8"))
+        except (OSError, ValueError):
+            return "// this file is not valid JSON: fix it with f9 ($EDITOR); hooktui validate shows where\n"
+        if isinstance(raw, dict) and isinstance(raw.get("secrets"), dict):
+            raw["secrets"] = {k: SECRET_MASK for k in raw["secrets"]}
+        return dump_json(raw)
+
+    @on(m.HookCreateRequested)
+    def create_hook(self, message: m.HookCreateRequested) -> None:
+        if self.workspace is None:
+            return
+        try:
+            hook = self.workspace.create_hook(message.name, Trigger(message.trigger), template_for(message.trigger))
+        except (WorkspaceError, ValueError) as e:
+            self.notify(str(e), title="new hook", severity="error", timeout=10)
+            return
+        self._note_write(hook.script_path)
+        self._note_write(hook.meta_path)
+        self.workspace.reload()
+        self._refresh_rows()
+        self.log_buffer.add("info", "workspace", f"created {self._rel(hook.script_path)} and {self._rel(hook.meta_path)}")
+        self._open(hook.deployed_name)
+        self.action_focus_pane("editor")
+
+    @on(m.HookRenameRequested)
+    def rename_hook(self, message: m.HookRenameRequested) -> None:
+        if self.workspace is None:
+            return
+        editor = self.editor
+        if editor.hook == message.hook and editor.dirty:
+            self.notify("save or discard the open hook's changes before renaming it", severity="warning")
+            return
+        try:
+            hook = self.workspace.rename_hook(message.hook, message.new_name)
+        except (WorkspaceError, KeyError, ValueError) as e:
+            self.notify(str(e), title="rename", severity="error", timeout=10)
+            return
+        self._note_write(hook.script_path)
+        self._note_write(hook.meta_path)
+        self._forget(message.hook)
+        self.workspace.reload()
+        self.tester.rename_hook(message.hook, hook.deployed_name)
+        self._refresh_rows()
+        self.log_buffer.add("info", "workspace", f"renamed {message.hook} to {hook.deployed_name}")
+        if self.current == message.hook:
+            self._open(hook.deployed_name)
+
+    @on(m.HookDeleteRequested)
+    def delete_hook(self, message: m.HookDeleteRequested) -> None:
+        if self.workspace is None:
+            return
+        try:
+            removed = self.workspace.delete_hook(message.hook)
+        except (WorkspaceError, KeyError) as e:
+            self.notify(str(e), title="delete", severity="error", timeout=10)
+            return
+        self._forget(message.hook)
+        self.workspace.reload()
+        self._refresh_rows()
+        self.log_buffer.add("info", "workspace", f"deleted {', '.join(self._rel(p) for p in removed)}")
+        self.notify(f"deleted {message.hook}")
+        if self.current == message.hook:
+            self.current = None
+            self.editor.close()
+
+    def _forget(self, name: str) -> None:
+        self.tester.forget_hook(name)
+        self.last_results.pop(name, None)
+        self.last_run_at.pop(name, None)
+        self.load_errors.pop(name, None)
+        if self.executor is not None and self._executor_ready:
+            self.run_worker(self.executor.unload(name), group="executor", exit_on_error=False)
+
+    @on(m.HookToggleRequested)
+    def toggle_hook(self, message: m.HookToggleRequested) -> None:
+        hook = self._hook(message.hook)
+        if hook is None or self.workspace is None:
+            return
+        try:
+            disabled = self.workspace.set_enabled(hook, not hook.enabled)
+        except WorkspaceError as e:
+            self.notify(str(e), title="enable", severity="error", timeout=10)
+            return
+        self._note_write(hook.meta_path)
+        for other in disabled:
+            self._note_write(other.meta_path)
+        self.workspace.reload()
+        self._refresh_rows()
+        now = "enabled" if not hook.enabled else "disabled"
+        text = f"{hook.deployed_name} {now}"
+        if disabled:
+            text += f"; disabled {', '.join(h.deployed_name for h in disabled)} (one enabled hook per trigger)"
+        self.notify(text)
+        self.log_buffer.add("info", "workspace", text)
+        if self.current == hook.deployed_name:
+            fresh = self._hook(hook.deployed_name)
+            if fresh is not None:
+                self.editor.disk_changed("meta", self._masked_meta(fresh))
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def _note_write(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            self._own_writes[str(Path(path).resolve())] = hashlib.sha1(Path(path).read_bytes()).hexdigest()
+        except OSError:
+            pass
+
+    @on(m.SaveRequested)
+    def save(self, message: m.SaveRequested) -> None:
+        hook = self._hook(message.hook)
+        if hook is None or self.workspace is None:
+            self.notify(f"{message.hook} no longer exists on disk", severity="error")
+            return
+        editor = self.editor
+        try:
+            if message.kind == "script":
+                self.workspace.write_script(hook, message.text)
+                path = hook.script_path
+            else:
+                path = hook.meta_path
+                atomic_write(path, self._unmasked_meta(hook, message.text))
+        except (OSError, WorkspaceError, ValueError) as e:
+            # The buffer stays as it is: nothing the user typed is lost.
+            self.notify(f"not saved: {e}", title="save", severity="error", timeout=10)
+            return
+        self._note_write(path)
+        editor.saved(message.kind, message.text)
+        self.log_buffer.add("info", "reload", f"saved {self._rel(path)}", hook=hook.deployed_name)
+        self.workspace.reload()
+        if message.kind == "meta":
+            # What was written is the reformatted JSON: show exactly that, cursor kept.
+            editor.disk_changed("meta", self._masked_meta(self.workspace.hook(hook.deployed_name)))
+        self._refresh_rows()
+        self.reload_hook(hook.deployed_name, run_after=True)
+
+    def _unmasked_meta(self, hook: Hook, text: str) -> str:
+        """The edited JSON with the real value back in every secret the user left masked."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("the hook's JSON must be an object")
+        try:
+            on_disk = json.loads(Path(hook.meta_path).read_text("utf-8"))
+        except (OSError, ValueError):
+            on_disk = {}
+        old = on_disk.get("secrets") if isinstance(on_disk, dict) else None
+        secrets = data.get("secrets")
+        if isinstance(secrets, dict):
+            for key, value in list(secrets.items()):
+                if value == SECRET_MASK:
+                    if isinstance(old, dict) and key in old:
+                        secrets[key] = old[key]
+                    else:
+                        raise ValueError(f"secret {key} has no value yet: type its value in place of the mask")
+        return dump_json(ordered_meta(data))
+
+    @on(m.ExternalEditRequested)
+    def external_edit(self, message: m.ExternalEditRequested) -> None:
+        hook = self._hook(message.hook)
+        if hook is None:
+            return
+        editor = self.editor
+        if message.kind in editor.dirty_kinds():
+            self.notify("save (ctrl+s) first: the external editor opens the file on disk", severity="warning")
+            return
+        command = self.env.get("VISUAL") or self.env.get("EDITOR")
+        if not command:
+            self.notify("set $VISUAL or $EDITOR to edit in your own editor", severity="warning")
+            return
+        path = hook.script_path if message.kind == "script" else hook.meta_path
+        from textual.app import SuspendNotSupported
+
+        try:
+            with self.suspend():
+                subprocess.call([*shlex.split(command), str(path)])
+        except SuspendNotSupported:
+            self.notify("$EDITOR cannot run here (textual serve has no terminal to hand over)", severity="warning")
+            return
+        except OSError as e:
+            self.notify(f"cannot start {command!r}: {e}", severity="error")
+            return
+        self._files_changed([str(path)])
+
+    # -- executor -----------------------------------------------------------------------------
+
+    @work(group="executor", exit_on_error=False)
+    async def start_executor(self) -> None:
+        if self.executor is None:
+            if self.workspace is None:
+                return
+            self.executor = Executor(self.workspace)
+        self.executor.subscribe(lambda event: self.log_buffer.add_event(self.redactor.event(event)))
+        try:
+            await self.executor.start()
+        except ExecutorError as e:
+            self.log_buffer.add("error", "executor", str(e))
+            self.post_message(_Notice(str(e), "error"))
+            return
+        self._executor_ready = True
+        self.log_buffer.add("info", "executor", f"executor ready (Node.js {self.executor.node_version})")
+        if self.workspace is not None:
+            for hook in self.workspace.hooks:
+                if hook.valid:
+                    await self._reload(hook.deployed_name, quiet=True)
+
+    async def _reload(self, name: str, *, quiet: bool = False) -> bool:
+        """Compile a hook again from disk; False when it has a syntax error."""
+        if self.executor is None or self.workspace is None:
+            return False
+        try:
+            hook = self.workspace.hook(name)
+            result = await self.executor.reload(hook)
+        except (ExecutorError, KeyError) as e:
+            self.log_buffer.add("error", "reload", f"{name}: {e}", hook=name)
+            return False
+        if result.ok:
+            self.load_errors.pop(name, None)
+            if not quiet:
+                self.log_buffer.add("info", "reload", f"{name} reloaded", hook=name)
+        else:
+            loc = result.location
+            self.load_errors[name] = (result.error or "cannot compile", loc.line if loc else None, loc.column if loc else None)
+            where = f"{self._rel(hook.script_path)}:{loc.line}:{loc.column}" if loc else self._rel(hook.script_path)
+            self.log_buffer.add("error", "reload", f"{where}: {result.error}", hook=name)
+        self.post_message(_Reloaded(name, result.ok))
+        return result.ok
+
+    @work(group="reload", exit_on_error=False)
+    async def reload_hook(self, name: str, run_after: bool = False) -> None:
+        if not self._executor_ready:
+            return
+        ok = await self._reload(name)
+        if ok and run_after and name == self.current and self.tester.run_on_save:
+            self.post_message(_RunCurrent())
+
+    @on(m.RunRequested)
+    def run_requested(self, message: m.RunRequested) -> None:
+        if not self._executor_ready or self.executor is None:
+            self.notify("the executor is not running (see the log)", severity="error")
+            return
+        hook = self._hook(message.hook)
+        if hook is None:
+            return
+        if not hook.valid:
+            self.notify(f"{hook.deployed_name} cannot run: fix its problems first (see the log)", severity="error")
+            return
+        self._last_payload[message.hook] = (message.payload_name, message.payload)
+        self.running.add(message.hook)
+        self._update_row(message.hook)
+        self.tester.set_running(True)
+        self._run(message.hook, message.payload, message.payload_name)
+
+    @work(group="runs", exit_on_error=False)
+    async def _run(self, name: str, payload: Any, payload_name: str) -> None:
+        assert self.executor is not None
+        try:
+            result = await self.executor.run(name, payload)
+        except (ExecutorError, KeyError) as e:
+            result = RunResult(name, "", "", {"status": "error", "data": {"message": str(e)}}, [], 0.0, [])
+        self.post_message(m.RunFinished(result, payload_name, payload))
+
+    @on(m.RunFinished)
+    def run_finished(self, message: m.RunFinished) -> None:
+        if not self.is_running:
+            return  # news that arrives while the app shuts down
+        result = self.redactor.result(message.result)
+        self.running.discard(result.hook)
+        self.last_results[result.hook] = result
+        self.last_run_at[result.hook] = time.time()
+        self._update_row(result.hook)
+        tester = self.tester
+        if result.hook == self.current:
+            tester.set_running(False)
+            tester.show_result(result, message.payload_name, message.payload)
+            if result.location is not None and not result.ok:
+                self.editor.show_error("script", result.location.line, result.location.column,
+                                                      result.error_message or "error")
+        source = result.hook
+        if result.ok:
+            self.log_buffer.add("info", source, f"✔ success in {result.duration_ms:.1f} ms ({message.payload_name})",
+                                hook=result.hook, run_id=result.run_id)
+        else:
+            crash = f" ({result.crash})" if result.crash else ""
+            self.log_buffer.add("error", source, f"✘ error{crash} in {result.duration_ms:.1f} ms: {result.error_message}",
+                                hook=result.hook, run_id=result.run_id)
+        for warning in result.warnings:
+            self.log_buffer.add("warn", source, warning, hook=result.hook, run_id=result.run_id)
+
+    def action_run(self) -> None:
+        if self.current is None:
+            self.notify("open a hook first (enter in the hook list)", severity="warning")
+            return
+        self.tester.request_run()
+
+    @on(m.RunOnSaveToggled)
+    def run_on_save_toggled(self, message: m.RunOnSaveToggled) -> None:
+        self.settings.run_on_save = message.enabled
+        self._save_settings()
+        self.notify(f"run on save {'on' if message.enabled else 'off'}")
+
+    @on(m.PayloadSaveRequested)
+    def save_payload(self, message: m.PayloadSaveRequested) -> None:
+        if self.workspace is None:
+            return
+        try:
+            path = payload_files.save_workspace_payload(
+                self.workspace.root, message.hook, message.name, message.payload, overwrite=message.overwrite,
+                payloads_dir=self.workspace.config.payloads_dir)
+        except FileExistsError:
+            self.notify(f"a payload named {message.name!r} exists for {message.hook}: choose another name",
+                        severity="warning")
+            return
+        except (OSError, ValueError) as e:
+            self.notify(f"not saved: {e}", severity="error")
+            return
+        self._note_write(path)
+        self.notify(f"saved {self._rel(path)}")
+        hook = self._hook(message.hook)
+        if hook is not None and message.hook == self.current:
+            samples = payload_files.available_payloads(hook.trigger, self.workspace.root, message.hook,
+                                                       payloads_dir=self.workspace.config.payloads_dir)
+            self.tester.set_payloads(samples) if hasattr(PayloadTester, "set_payloads") else None
+
+    @on(_RunCurrent)
+    def _run_current(self, message: _RunCurrent) -> None:
+        if not self.is_running:
+            return  # news that arrives while the app shuts down
+        self.tester.request_run()
+
+    @on(_Reloaded)
+    def _reloaded(self, message: _Reloaded) -> None:
+        if not self.is_running:
+            return  # news that arrives while the app shuts down
+        self._update_row(message.hook)
+        if message.hook == self.current:
+            editor = self.editor
+            if message.ok:
+                editor.clear_error("script")
+            elif message.hook in self.load_errors:
+                msg, line, col = self.load_errors[message.hook]
+                editor.show_error("script", line, col, msg)
+
+    @on(_Notice)
+    def _notice(self, message: _Notice) -> None:
+        if not self.is_running:
+            return  # news that arrives while the app shuts down
+        self.notify(message.text, severity=message.severity, timeout=15)
+
+    # -- watching -----------------------------------------------------------------------------
+
+    @work(group="watcher", exit_on_error=False)
+    async def watch_workspace(self) -> None:
+        from hooktui.core.watcher import HookWatcher
+
+        watcher = HookWatcher(self.root, polling=self.settings.watch_polling)
+        self._watcher = watcher
+        mode = "polling" if self.settings.watch_polling else "native events"
+        self.log_buffer.add("info", "watch", f"watching {self.root} ({mode})")
+        try:
+            async for batch in watcher.changes():
+                self.post_message(m.WorkspaceChanged([str(p) for p in batch]))
+        except Exception as e:  # the watcher must never close the app
+            self.log_buffer.add("error", "watch", f"file watching stopped: {e}")
+            self.post_message(_Notice(f"file watching stopped: {e}", "error"))
+
+    @on(m.WorkspaceChanged)
+    def workspace_changed(self, message: m.WorkspaceChanged) -> None:
+        if not self.is_running:
+            return  # news that arrives while the app shuts down
+        self._files_changed(message.paths)
+
+    def _files_changed(self, paths: list[str]) -> None:
+        if self.workspace is None:
+            self._open_workspace()
+            return
+        fresh = []
+        for p in paths:
+            key = str(Path(p).resolve())
+            expected = self._own_writes.pop(key, None)
+            if expected is not None:
+                try:
+                    if hashlib.sha1(Path(key).read_bytes()).hexdigest() == expected:
+                        continue  # our own save: already handled
+                except OSError:
+                    pass
+            fresh.append(key)
+        if not fresh:
+            return
+        before = {h.deployed_name for h in self.workspace.hooks}
+        try:
+            self.workspace.reload()
+        except WorkspaceError as e:
+            self.log_buffer.add("error", "validation", str(e))
+            return
+        after = {h.deployed_name for h in self.workspace.hooks}
+        for name in sorted(after - before):
+            self.log_buffer.add("info", "watch", f"{name} appeared on disk", hook=name)
+        for name in sorted(before - after):
+            self.log_buffer.add("info", "watch", f"{name} is gone from disk", hook=name)
+            self._forget(name)
+        for problem in self.workspace.problems:
+            if str(Path(self.root, problem.file).resolve()) in fresh:
+                self.log_buffer.add("error" if problem.severity == "error" else "warn", "validation", str(problem),
+                                    hook=problem.hook or "")
+        self._refresh_rows()
+        touched = set()
+        for hook in self.workspace.hooks:
+            files = {str(Path(f).resolve()) for f in (hook.script_path, hook.meta_path) if f is not None}
+            if files & set(fresh):
+                touched.add(hook.deployed_name)
+        editor = self.editor
+        if self.current is not None and self.current not in after:
+            if not editor.dirty:
+                self.current = None
+                editor.close()
+            else:
+                self.notify(f"{self.current} was deleted on disk; your unsaved buffer is kept (ctrl+s writes it back)",
+                            severity="warning", timeout=12)
+        for name in sorted(touched):
+            hook = self._hook(name)
+            if hook is None:
+                continue
+            if name == self.current:
+                if hook.script_path is not None and str(hook.script_path.resolve()) in fresh:
+                    try:
+                        editor.disk_changed("script", self.workspace.raw_script(hook))
+                    except (OSError, WorkspaceError):
+                        pass
+                if str(Path(hook.meta_path).resolve()) in fresh:
+                    editor.disk_changed("meta", self._masked_meta(hook))
+            if hook.valid:
+                self.reload_hook(name, run_after=True)
+
+    # -- quitting -----------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        editor = self.editor
+        if editor.dirty:
+            self._confirm_quit()
+            return
+        await self._stop_services()
+        self.exit()
+
+    @work(exclusive=True, group="confirm", exit_on_error=False)
+    async def _confirm_quit(self) -> None:
+        editor = self.editor
+        ok = await self.push_screen_wait(ConfirmDialog(
+            "Quit with unsaved changes?", f"{editor.hook} has unsaved changes ({', '.join(editor.dirty_kinds())}). "
+            "Quit and lose them?", confirm_label="Quit", cancel_label="Keep editing", danger=True))
+        if ok:
+            await self._stop_services()
+            self.exit()
+
+    async def on_unmount(self) -> None:
+        # However the app ends (quit, an error, a test), the Node process and the watcher go too.
+        await self._stop_services()
+
+    async def _stop_services(self) -> None:
+        watcher = getattr(self, "_watcher", None)
+        if watcher is not None:
+            watcher.stop()
+        if self.executor is not None:
+            try:
+                await self.executor.close()
+            except Exception:
+                pass
+
+    def action_validate(self) -> None:
+        if self.workspace is None:
+            return
+        self.workspace.reload()
+        self._refresh_rows()
+        problems = self.workspace.problems
+        for problem in problems:
+            self.log_buffer.add("error" if problem.severity == "error" else "warn", "validation", str(problem),
+                                hook=problem.hook or "")
+        text = "\n".join(str(p) for p in problems) or "no problems"
+        self.push_screen(TextViewDialog(f"Validation · {len(problems)} problem(s)", text))
+
+
+def demo_workspace() -> Path:
+    """A fresh copy of the example workspace in a temporary folder: trying hooktui never
+    touches the installed package."""
+    target = Path(tempfile.mkdtemp(prefix="hooktui-demo-")) / "workspace"
+    shutil.copytree(data_path("examples/workspace"), target)
+    return target
+
+
+def run_console(root: Path, *, demo: bool = False) -> int:
+    app = HooktuiApp(root)
+    app.run()
+    if demo:
+        print(f"the demo workspace is kept at {root}")
+    return 0

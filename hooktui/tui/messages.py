@@ -1,0 +1,109 @@
+"""The Messages the panes post to the App. The App owns the workspace, the executor and every
+state change: a pane asks, the App does it, then tells the panes what changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from hooktui.core.executor import RunResult
+
+
+# -- hook list -> app ----------------------------------------------------------------------------
+
+
+@dataclass
+class HookOpenRequested(Message):
+    """The user opened a hook (enter in the list)."""
+
+    hook: str  # deployed name
+
+
+@dataclass
+class HookCreateRequested(Message):
+    name: str
+    trigger: str
+
+
+@dataclass
+class HookRenameRequested(Message):
+    hook: str
+    new_name: str
+
+
+@dataclass
+class HookDeleteRequested(Message):
+    """Already confirmed by the user: both files go."""
+
+    hook: str
+
+
+@dataclass
+class HookToggleRequested(Message):
+    hook: str
+
+
+# -- editor -> app -------------------------------------------------------------------------------
+
+
+@dataclass
+class SaveRequested(Message):
+    """Write the editor's buffer to disk. kind: "script" (the .js) or "meta" (the .json, already
+    validated as JSON by the editor; secret values the user did not touch are still masked, and
+    the App puts the real values back before writing)."""
+
+    hook: str
+    kind: str
+    text: str
+
+
+@dataclass
+class ExternalEditRequested(Message):
+    """Open the hook's file in $VISUAL/$EDITOR (the App suspends itself)."""
+
+    hook: str
+    kind: str
+
+
+# -- payload tester -> app -----------------------------------------------------------------------
+
+
+@dataclass
+class RunRequested(Message):
+    """Run `hook` with `payload` (already parsed: invalid JSON never gets this far)."""
+
+    hook: str
+    payload: Any
+    payload_name: str
+
+
+@dataclass
+class PayloadSaveRequested(Message):
+    hook: str
+    name: str
+    payload: Any
+    overwrite: bool = False
+
+
+@dataclass
+class RunOnSaveToggled(Message):
+    enabled: bool
+
+
+# -- app -> panes (posted by the App's workers, handled by the App, which updates the panes) ------
+
+
+@dataclass
+class RunFinished(Message):
+    result: RunResult
+    payload_name: str
+    payload: Any
+
+
+@dataclass
+class WorkspaceChanged(Message):
+    """The watcher saw hook files change on disk. paths: absolute paths that changed."""
+
+    paths: list[str]

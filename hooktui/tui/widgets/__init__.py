@@ -1,0 +1,1 @@
+"""One module per pane: hook list, editor, payload tester, log stream."""

@@ -1,0 +1,759 @@
+"""The payload tester pane: pick and edit the JSON payload of the open hook, ask the App to run it,
+and read the result (envelope, warnings, error, console output), the run history and its diffs.
+
+It never runs anything itself: it posts RunRequested and the App answers with show_result()."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import DataTable, Select, Static, Tab, Tabs, TextArea
+
+from hooktui.core.executor import RunResult
+from hooktui.core.payloads import PayloadError, SamplePayload, parse_payload
+from hooktui.core.runhistory import RunHistory, RunRecord
+from hooktui.tui.dialogs import ConfirmDialog, TextPromptDialog, TextViewDialog
+from hooktui.tui.messages import PayloadSaveRequested, RunOnSaveToggled, RunRequested
+
+# Same rule as hooktui.core.payloads.save_workspace_payload: the name becomes one file name.
+_SAVE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+_LEVEL_STYLE = {"error": "$error", "warn": "$warning", "debug": "$text-muted", "info": ""}
+# From this width on, the payload and the result sit side by side instead of behind tabs.
+WIDE = 100
+VIEWS = ("payload", "result", "history")
+
+
+def check_payload_name(name: str) -> str | None:
+    """Why `name` cannot name a saved payload file, or None when it can."""
+    stem = name.strip().removesuffix(".json")
+    if not stem:
+        return "give the payload a name"
+    if stem in {".", ".."} or not _SAVE_NAME.match(stem):
+        return "use letters, digits, '-', '_' or '.', starting with a letter or digit (no folders)"
+    return None
+
+
+def format_ms(ms: float) -> str:
+    return f"{ms:.1f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
+
+
+def _payload_key(payload: SamplePayload) -> str:
+    return f"{payload.origin}:{payload.path}"
+
+
+def _payload_label(payload: SamplePayload) -> str:
+    return f"{payload.name} ({payload.origin})"
+
+
+def _default_key(payloads: list[SamplePayload]) -> str | None:
+    """The payload a hook opens with: the first shipped sample, the one `hooktui run` and Auth0's
+    dashboard runner use, so the console and the CLI agree; else the first listed."""
+    first = next((p for p in payloads if p.origin == "sample"), payloads[0] if payloads else None)
+    return _payload_key(first) if first is not None else None
+
+
+def _read_payload_text(payload: SamplePayload) -> tuple[str, str | None]:
+    """The file's text as written (the user edits what is on disk), or "" and why it cannot be read."""
+    try:
+        return payload.path.read_text(encoding="utf-8").removeprefix("\ufeff"), None
+    except (OSError, UnicodeDecodeError) as exc:
+        return "", f"cannot read {payload.path}: {getattr(exc, 'strerror', None) or exc}"
+
+
+# -- result rendering (pure: a RunResult in, Content out) ----------------------------------------
+
+
+def status_line(result: RunResult) -> Content:
+    """The verdict in one line: "✔ success 1.2 ms" or "✘ error 0.8 ms (timeout)"."""
+    if result.ok:
+        return Content.styled(f"✔ success {format_ms(result.duration_ms)}", "bold $success")
+    crash = f" ({result.crash})" if result.crash else ""
+    return Content.styled(f"✘ error {format_ms(result.duration_ms)}{crash}", "bold $error")
+
+
+def error_content(result: RunResult) -> Content | None:
+    if result.ok:
+        return None
+    data = result.data if isinstance(result.data, dict) else {"message": str(result.data)}
+    name = data.get("name")
+    message = str(data.get("message") or "Unknown error")
+    headline = f"{name}: {message}" if isinstance(name, str) and name and name != "Error" else message
+    parts: list[Content | str | tuple[str, str]] = [(headline, "bold $error"), "\n"]
+    # Auth0's own detail first, then whatever else the hook put on its error.
+    keys = [k for k in ("error_description", "friendlyMessage") if k in data]
+    keys += [k for k in data if k not in (*keys, "name", "message", "stack")]
+    for key in keys:
+        value = data[key]
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        parts += [(f"  {key}: ", "$text-muted"), shown, "\n"]
+    if result.location is not None:
+        parts += [("  at ", "$text-muted"), f"line {result.location.line}, column {result.location.column}", "\n"]
+    stack = data.get("stack")
+    if isinstance(stack, str) and stack.strip():
+        parts += [("  stack:", "$text-muted"), "\n"]
+        for line in stack.splitlines():
+            parts += [(f"    {line}", "$text-muted"), "\n"]
+    return Content.assemble(*parts).rstrip()
+
+
+def warnings_content(result: RunResult) -> Content | None:
+    lines = [f"⚠ {warning}" for warning in result.warnings]
+    if result.logs_dropped:
+        lines.append(f"⚠ {result.logs_dropped} console line(s) were dropped")
+    if not lines:
+        return None
+    return Content.styled("\n".join(lines), "$warning")
+
+
+def envelope_content(result: RunResult) -> Content:
+    from textual.highlight import highlight  # pygments: off the start-up path
+
+    text = json.dumps(result.envelope, indent=2, ensure_ascii=False, default=str)
+    return Content.assemble(("envelope", "bold $text-muted"), "\n", highlight(text, language="json"))
+
+
+def console_content(result: RunResult) -> Content:
+    count = len(result.logs)
+    title = f"console · {count} line{'s' if count != 1 else ''}" if count else "console · no output"
+    parts: list[Content | str | tuple[str, str]] = [(title, "bold $text-muted")]
+    for event in result.logs:
+        late = " (late)" if event.late else ""
+        for line in event.text.splitlines() or [""]:
+            parts += ["\n", (f"{event.level:<5}{late} ", _LEVEL_STYLE.get(event.level, "") or "$text-muted"), line]
+    return Content.assemble(*parts)
+
+
+# -- the history table ----------------------------------------------------------------------------
+
+
+class _HistoryTable(DataTable[str]):
+    """The run history of the open hook: enter re-runs a record's payload, c compares it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "rerun", "Re-run", id="tester.history_rerun"),
+        Binding("c", "compare", "Compare with previous", id="tester.history_compare"),
+    ]
+
+    class Rerun(Message):
+        def __init__(self, row: int) -> None:
+            super().__init__()
+            self.row = row
+
+    class Compare(Message):
+        def __init__(self, row: int) -> None:
+            super().__init__()
+            self.row = row
+
+    def action_rerun(self) -> None:
+        if self.row_count:
+            self.post_message(self.Rerun(self.cursor_row))
+
+    def action_compare(self) -> None:
+        if self.row_count:
+            self.post_message(self.Compare(self.cursor_row))
+
+
+# -- the pane --------------------------------------------------------------------------------------
+
+
+class PayloadTester(Vertical):
+    """Edit a payload, run it through the App, read the result and the history."""
+
+    BORDER_TITLE = "Payload"
+    HELP = (
+        "**Payload tester.** A hook opens with its trigger's first sample, as `hooktui run` does; "
+        "`ctrl+o` picks another (the workspace's own first, then the shipped samples). Edit its JSON "
+        "and run it with `ctrl+r` or `F5`: invalid JSON is refused with its line:column and nothing "
+        "runs. The result shows the status and duration, the `{status, data}` envelope Auth0 would "
+        "answer, contract warnings, the error with its stack, and the run's console output; `ctrl+g` "
+        "switches between the payload and the result. `ctrl+l` lists this hook's runs (enter re-runs "
+        "one, `c` compares it with the run before); `ctrl+d` compares the last two results. `ctrl+s` "
+        "saves the payload into the workspace. `ctrl+t` switches **run on save**: every reload of the "
+        "hook re-runs the current payload. Edits are kept per hook and payload for the whole session."
+    )
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "request_run", "Run", id="tester.run"),
+        Binding("ctrl+o", "pick", "Payloads", id="tester.pick"),
+        Binding("ctrl+g", "toggle_result", "Result", id="tester.result"),
+        Binding("ctrl+l", "toggle_history", "History", id="tester.history"),
+        # ctrl+s first: the footer shows it, and TextArea keeps ctrl+w (delete word) while editing.
+        Binding("ctrl+s,ctrl+w", "save_payload", "Save payload", id="tester.save_payload"),
+        Binding("ctrl+t", "toggle_run_on_save", "Run on save", id="tester.run_on_save"),
+        Binding("ctrl+d", "compare_latest", "Compare", show=False, id="tester.compare"),
+    ]
+
+    DEFAULT_CSS = """
+    PayloadTester {
+        border: round $panel;
+        height: 1fr;
+        &:focus-within { border: round $accent; }
+        #tester-status { height: 1; padding: 0 1; }
+        #tester-problem { height: auto; padding: 0 1; color: $error; display: none; }
+        #tester-problem.-shown { display: block; }
+        #tester-body { height: 1fr; }
+        #tester-payload, #tester-result, #tester-history { width: 1fr; height: 1fr; }
+        #tester-picker { width: 1fr; dock: top; }
+        #tester-editor { height: 1fr; border: none; padding: 0; }
+        #tester-result { padding: 0 1; }
+        #tester-result > Static { height: auto; margin-bottom: 1; }
+        #result-empty { color: $text-muted; }
+        &.-wide #tester-result, &.-wide #tester-history { border-left: vkey $panel; }
+    }
+    """
+
+    def __init__(self, *, history_limit: int = 50, id: str = "tester", classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.history = RunHistory(history_limit)
+        self._hook: str | None = None
+        self._trigger = ""
+        self._payloads: list[SamplePayload] = []
+        self._by_key: dict[str, SamplePayload] = {}
+        self._key: str | None = None  # the payload in the editor
+        self._original = ""  # its text on disk when loaded: the editor differs -> edited
+        self._edited = False
+        self._texts: dict[tuple[str, str], str] = {}  # (hook, payload key) -> edited text
+        self._selected: dict[str, str] = {}  # hook -> payload key last in the editor
+        self._last: dict[str, RunResult] = {}  # hook -> its latest result, shown when it comes back
+        self._history_rows: list[RunRecord] = []
+        self._run_on_save = False
+        self._busy = False
+        self._busy_hook: str | None = None
+        self._spin = 0
+        self._view = "payload"
+        self._result_wanted = False  # the user ran from here: show the result when it comes
+        self._ready = False
+        self._pending_hook: tuple[str, str, list[SamplePayload]] | None = None
+        self._saved_name: tuple[str, str] | None = None  # (hook, name) asked to be saved: select it once listed
+
+    # -- composition ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="tester-status")
+        yield Static(id="tester-problem")
+        tabs = Tabs(
+            Tab("payload", id="tab-payload"),
+            Tab("result", id="tab-result"),
+            Tab("history", id="tab-history"),
+            id="tester-tabs",
+        )
+        # Keys switch views (ctrl+g, ctrl+l, ctrl+o); the tab bar shows where you are and takes clicks.
+        tabs.can_focus = False
+        yield tabs
+        with Horizontal(id="tester-body"):
+            with Vertical(id="tester-payload"):
+                # The editor comes first in the focus order (the pane's first focusable thing); the
+                # picker is docked above it. No language yet: tree-sitter is switched on after the
+                # first frame (start-up speed).
+                yield TextArea.code_editor("", language=None, theme="css", id="tester-editor")
+                # Never blank (a blank entry in the list reads as a payload); hidden when there is nothing to pick.
+                yield Select[str]([("no payload", "")], allow_blank=False, compact=True, id="tester-picker")
+            with VerticalScroll(id="tester-result"):
+                yield Static("no run yet: ctrl+r runs the payload", id="result-empty")
+                yield Static(id="result-warnings")
+                yield Static(id="result-error")
+                yield Static(id="result-envelope")
+                yield Static(id="result-console")
+            yield _HistoryTable(id="tester-history", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(_HistoryTable)
+        table.add_columns("time", "payload", "status", "duration", "run")
+        for part in ("warnings", "error", "envelope", "console"):
+            self.query_one(f"#result-{part}", Static).display = False
+        self._spinner = self.set_interval(0.1, self._tick, pause=True)
+        self._ready = True
+        self._apply_layout()
+        self._update_status()
+        self._update_subtitle()
+        self.call_after_refresh(self._enable_highlighting)
+        if self._pending_hook is not None:
+            hook, trigger, payloads = self._pending_hook
+            self._pending_hook = None
+            self.set_hook(hook, trigger, payloads)
+
+    def _enable_highlighting(self) -> None:
+        self.query_one("#tester-editor", TextArea).language = "json"
+
+    def on_resize(self) -> None:
+        wide = self.size.width >= WIDE
+        if wide != self.has_class("-wide"):
+            self.set_class(wide, "-wide")
+            self._apply_layout()
+
+    # -- public API (called by the App) -----------------------------------------------------------
+
+    def focus(self, scroll_visible: bool = True) -> PayloadTester:
+        """Focusing the pane (F4) focuses what its current view is for: the editor, result or history."""
+        if self._ready:
+            target = {"payload": "#tester-editor", "result": "#tester-result", "history": "#tester-history"}[self._view]
+            self.query_one(target).focus(scroll_visible)
+        return self
+
+    @property
+    def hook(self) -> str | None:
+        return self._hook
+
+    @property
+    def run_on_save(self) -> bool:
+        return self._run_on_save
+
+    def set_run_on_save(self, on: bool) -> None:
+        """Set by the App (config, start-up): no message is posted."""
+        self._run_on_save = bool(on)
+        self._update_subtitle()
+
+    def set_hook(self, hook: str, trigger: str, payloads: list[SamplePayload]) -> None:
+        """Show `hook`, whose payloads are `payloads`. Called again for the same hook, it only
+        refreshes the list (after a save): what is in the editor stays."""
+        if not self._ready:
+            self._pending_hook = (hook, trigger, list(payloads))
+            return
+        same = hook == self._hook
+        if not same:
+            self._stash()
+        # Workspace payloads first, each group in the order given.
+        ordered = [p for p in payloads if p.origin == "workspace"] + [p for p in payloads if p.origin != "workspace"]
+        if same and self._key is not None and self._key not in {_payload_key(p) for p in ordered}:
+            current = self._by_key.get(self._key)
+            if current is not None and self._edited:
+                ordered.append(current)  # its file went away: keep the edited text reachable
+        self._hook, self._trigger = hook, trigger
+        self._payloads = ordered
+        self._by_key = {_payload_key(p): p for p in ordered}
+
+        picker = self.query_one("#tester-picker", Select)
+        picker.display = bool(ordered)
+        if ordered:
+            with picker.prevent(Select.Changed):
+                picker.set_options([(_payload_label(p), _payload_key(p)) for p in ordered])
+        saved = self._just_saved(hook, ordered) if same else None
+        if saved is not None:
+            self._stash()  # the text stays with the payload it was edited from, as always
+            self._load(saved)
+        elif same and (self._key in self._by_key or (self._key is None and self._edited)):
+            self._select(self._key)
+        else:
+            wanted = self._selected.get(hook)
+            self._load(wanted if wanted in self._by_key else _default_key(ordered))
+        if not same:
+            self._show_last_result()
+            self._refresh_history()
+        self._update_subtitle()
+        self._update_status()
+
+    def set_payloads(self, payloads: list[SamplePayload]) -> None:
+        """The open hook's payloads changed (one was saved): refresh the list, keep the editor, and
+        select a payload this pane just asked to save."""
+        if self._hook is not None:
+            self.set_hook(self._hook, self._trigger, payloads)
+        elif self._pending_hook is not None:
+            hook, trigger, _ = self._pending_hook
+            self._pending_hook = (hook, trigger, list(payloads))
+
+    def _just_saved(self, hook: str, payloads: list[SamplePayload]) -> str | None:
+        if self._saved_name is None or self._saved_name[0] != hook:
+            return None
+        name = self._saved_name[1]
+        for payload in payloads:
+            if payload.origin == "workspace" and payload.path.parent.name == hook and payload.path.stem == name:
+                self._saved_name = None
+                key = _payload_key(payload)
+                return key if key != self._key else None
+        return None
+
+    def set_running(self, running: bool) -> None:
+        self._busy = running
+        if running:
+            self._busy_hook = self._hook
+        if not self._ready:
+            return
+        if running:
+            self._spinner.resume()
+        else:
+            self._spinner.pause()
+        self._update_status()
+
+    def show_result(self, result: RunResult, payload_name: str, payload: Any) -> None:
+        """A run finished: add it to the history and show it if it belongs to the open hook."""
+        self.history.add(RunRecord.from_result(result, payload_name, payload))
+        self._last[result.hook] = result
+        if result.hook != self._hook or not self._ready:
+            return
+        self.set_running(False)
+        self._render_result(result)
+        self._refresh_history()
+        wanted, self._result_wanted = self._result_wanted, False
+        if self._view == "result" or (self.has_class("-wide") and self._view == "payload"):
+            return  # already in sight
+        editor = self.query_one("#tester-editor", TextArea)
+        # The user asked for this result: show it. A run on save must not pull the editor from under
+        # their fingers, nor the history they are reading.
+        if wanted or (self._view == "payload" and not editor.has_focus):
+            self._show("result", focus=self._focus_within())
+
+    def current_payload(self) -> tuple[str, Any] | None:
+        """The payload in the editor, parsed: (name, value). None, with the error shown, when invalid."""
+        editor = self.query_one("#tester-editor", TextArea)
+        name = self.payload_name
+        try:
+            payload = parse_payload(editor.text, name)
+        except PayloadError as exc:
+            self._show_problem(exc, name)
+            return None
+        self._set_problem(None)
+        return name, payload
+
+    def request_run(self) -> bool:
+        """Validate the payload and ask the App to run it; False (nothing posted) when it cannot."""
+        if self._hook is None:
+            self.notify("Open a hook first (hook list, enter).", severity="warning")
+            return False
+        parsed = self.current_payload()
+        if parsed is None:
+            return False
+        name, payload = parsed
+        self._result_wanted = True
+        self.post_message(RunRequested(self._hook, payload, name))
+        return True
+
+    @property
+    def payload_name(self) -> str:
+        payload = self._by_key.get(self._key) if self._key else None
+        return payload.name if payload is not None else "custom"
+
+    def rename_hook(self, old: str, new: str) -> None:
+        """The App renamed a hook: its history, edits and last result follow it."""
+        self.history.rename(old, new)
+        for (hook, key) in [k for k in self._texts if k[0] == old]:
+            self._texts[(new, key)] = self._texts.pop((hook, key))
+        if old in self._selected:
+            self._selected[new] = self._selected.pop(old)
+        if old in self._last:
+            self._last[new] = self._last.pop(old)
+        if self._hook == old:
+            self._hook = new
+            self._update_subtitle()
+
+    def forget_hook(self, hook: str) -> None:
+        """The hook was deleted: drop what was kept for it."""
+        self.history.forget(hook)
+        for key in [k for k in self._texts if k[0] == hook]:
+            del self._texts[key]
+        self._selected.pop(hook, None)
+        self._last.pop(hook, None)
+
+    # -- payload editing --------------------------------------------------------------------------
+
+    def _stash(self) -> None:
+        """Keep the editor's text for (hook, payload) if the user changed it."""
+        if self._hook is None:
+            return
+        text = self.query_one("#tester-editor", TextArea).text
+        slot = (self._hook, self._key or "")  # "": a payload with no file (the trigger has none)
+        if text != self._original:
+            self._texts[slot] = text
+        else:
+            self._texts.pop(slot, None)
+        if self._key is not None:
+            self._selected[self._hook] = self._key
+
+    def _select(self, key: str | None) -> None:
+        if key is None or key not in self._by_key:
+            return
+        picker = self.query_one("#tester-picker", Select)
+        with picker.prevent(Select.Changed):
+            picker.value = key
+
+    def _load(self, key: str | None) -> None:
+        """Put payload `key` in the editor: the user's edited text if any, else the file's."""
+        editor = self.query_one("#tester-editor", TextArea)
+        self._key = key
+        self._select(key)
+        problem = None
+        if key is None:
+            original = "{}\n"
+        else:
+            original, problem = _read_payload_text(self._by_key[key])
+        text = self._texts.get((self._hook or "", key or ""), original)
+        self._original = original
+        self._edited = text != original
+        editor.load_text(text)
+        if self._hook is not None and key is not None:
+            self._selected[self._hook] = key
+        self._set_problem(problem)
+        self._update_subtitle()
+
+    @on(Select.Changed, "#tester-picker")
+    def _picked(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.value not in self._by_key or event.value == self._key or self._hook is None:
+            return
+        self._stash()
+        self._load(str(event.value))
+        self.query_one("#tester-editor", TextArea).focus()
+
+    @on(TextArea.Changed, "#tester-editor")
+    def _edited_text(self, event: TextArea.Changed) -> None:
+        event.stop()
+        edited = event.text_area.text != self._original
+        if edited != self._edited:
+            self._edited = edited
+            self._update_subtitle()
+        self._set_problem(None)  # the message was about text that is gone
+
+    def _show_problem(self, exc: PayloadError, name: str) -> None:
+        where = f" {exc.line}:{exc.column}" if exc.line is not None else ""
+        hint = f" — {exc.hint}" if exc.hint else ""
+        self._set_problem(f"✘ payload '{name}'{where}: {exc.message}{hint}")
+        editor = self.query_one("#tester-editor", TextArea)
+        if exc.line is not None:
+            editor.cursor_location = (exc.line - 1, max((exc.column or 1) - 1, 0))
+        if self._view != "payload" and not self.has_class("-wide"):
+            self._show("payload", focus=self._focus_within())
+        elif self._focus_within():
+            editor.focus()
+
+    def _set_problem(self, text: str | None) -> None:
+        problem = self.query_one("#tester-problem", Static)
+        problem.update(text or "")
+        problem.set_class(bool(text), "-shown")
+
+    # -- views ------------------------------------------------------------------------------------
+
+    def _focus_within(self) -> bool:
+        focused = self.screen.focused if self.is_attached else None
+        return focused is not None and self in focused.ancestors_with_self
+
+    def _show(self, view: str, *, focus: bool = True) -> None:
+        self._view = view
+        tabs = self.query_one("#tester-tabs", Tabs)
+        if tabs.active != f"tab-{view}":
+            tabs.active = f"tab-{view}"
+        self._apply_layout()
+        if focus:
+            self.focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Focus arrived from outside (F4, tab, a click) in a view that is not shown: show it.
+        for view in VIEWS:
+            if self.query_one(f"#tester-{view}") in event.widget.ancestors_with_self:
+                if not self.query_one(f"#tester-{view}").display:
+                    self._show(view, focus=False)
+                return
+
+    @on(Tabs.TabActivated, "#tester-tabs")
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        view = (event.tab.id or "tab-payload").removeprefix("tab-")
+        if view != self._view:
+            self._view = view
+            self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        wide = self.has_class("-wide")
+        view = self._view
+        self.query_one("#tester-payload").display = wide or view == "payload"
+        self.query_one("#tester-result").display = view == "result" or (wide and view == "payload")
+        self.query_one("#tester-history").display = view == "history"
+
+    # -- actions ------------------------------------------------------------------------------------
+
+    def action_request_run(self) -> None:
+        self.request_run()
+
+    def action_pick(self) -> None:
+        self._show("payload", focus=False)
+        if not self._payloads:
+            self.notify(f"No payloads for {self._trigger or 'this hook'}: write one here and save it (ctrl+s).")
+            self.query_one("#tester-editor", TextArea).focus()
+            return
+        picker = self.query_one("#tester-picker", Select)
+        picker.focus()
+        picker.action_show_overlay()
+
+    def action_toggle_result(self) -> None:
+        editor = self.query_one("#tester-editor", TextArea)
+        if self._view == "payload" and (editor.has_focus or not self.has_class("-wide")):
+            self._show("result")
+        else:
+            self._show("payload")
+
+    def action_toggle_history(self) -> None:
+        if self._view == "history":
+            self._show("result" if self._last.get(self._hook or "") else "payload")
+        else:
+            self._refresh_history()
+            self._show("history")
+
+    def action_toggle_run_on_save(self) -> None:
+        self._run_on_save = not self._run_on_save
+        self._update_subtitle()
+        self.post_message(RunOnSaveToggled(self._run_on_save))
+        self.notify(f"Run on save: {'on' if self._run_on_save else 'off'}")
+
+    def action_save_payload(self) -> None:
+        if self._hook is None:
+            self.notify("Open a hook first (hook list, enter).", severity="warning")
+            return
+        parsed = self.current_payload()
+        if parsed is None:
+            return
+        _, payload = parsed
+        hook = self._hook
+        current = self._by_key.get(self._key) if self._key else None
+        initial = current.path.stem if current is not None and current.origin == "workspace" else ""
+
+        def chosen(answer: str | None) -> None:
+            if answer is None:
+                return
+            name = answer.removesuffix(".json")
+            self._saved_name = (hook, name)
+            existing = [
+                p for p in self._payloads
+                if p.origin == "workspace" and p.path.parent.name == hook and p.path.stem == name
+            ]
+            if not existing:
+                self.post_message(PayloadSaveRequested(hook, name, payload))
+                return
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.post_message(PayloadSaveRequested(hook, name, payload, overwrite=True))
+
+            self.app.push_screen(
+                ConfirmDialog("Overwrite payload", f"payloads/{hook}/{name}.json exists. Replace it with this payload?",
+                              confirm_label="Overwrite", cancel_label="Keep it"),
+                confirmed,
+            )
+
+        self.app.push_screen(
+            TextPromptDialog("Save payload", f"Save this payload of {hook} as payloads/{hook}/<name>.json", initial,
+                             validator=check_payload_name),
+            chosen,
+        )
+
+    def action_compare_latest(self) -> None:
+        if self._hook is None:
+            return
+        runs = self.history.for_hook(self._hook)
+        if len(runs) < 2:
+            self.notify(f"Run {self._hook} twice to compare results.", severity="warning")
+            return
+        self._open_compare(runs[1], runs[0])
+
+    def _open_compare(self, older: RunRecord, newer: RunRecord) -> None:
+        text = RunHistory.compare(older, newer)
+        title = f"{newer.hook}: {older.label} → {newer.label}"
+        self.app.push_screen(TextViewDialog(title, text, language="diff"))
+
+    @on(_HistoryTable.Rerun)
+    def _rerun(self, event: _HistoryTable.Rerun) -> None:
+        event.stop()
+        if 0 <= event.row < len(self._history_rows):
+            record = self._history_rows[event.row]
+            self._result_wanted = True
+            self.post_message(RunRequested(record.hook, record.payload, record.payload_name))
+
+    @on(_HistoryTable.Compare)
+    def _compare(self, event: _HistoryTable.Compare) -> None:
+        event.stop()
+        if not 0 <= event.row < len(self._history_rows):
+            return
+        record = self._history_rows[event.row]
+        older = self.history.previous(record.hook, record)
+        if older is None:
+            self.notify(f"{record.run_id} is the oldest run kept: nothing to compare with.", severity="warning")
+            return
+        self._open_compare(older, record)
+
+    # -- rendering ----------------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        self._spin = (self._spin + 1) % len(_SPINNER)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if not self._ready:
+            return
+        status = self.query_one("#tester-status", Static)
+        if self._hook is None:
+            status.update(Content.styled("no hook open: pick one in the hook list", "$text-muted"))
+            return
+        if self._busy:
+            status.update(Content.styled(f"{_SPINNER[self._spin]} running {self._busy_hook or self._hook}…", "$accent"))
+            return
+        last = self._last.get(self._hook)
+        if last is None:
+            status.update(Content.styled("ready: ctrl+r runs the payload", "$text-muted"))
+            return
+        record = self.history.latest(self._hook)
+        detail = f" · {record.payload_name} · {record.run_id}" if record is not None else ""
+        status.update(Content.assemble(status_line(last), (detail, "$text-muted")))
+
+    def _update_subtitle(self) -> None:
+        switch = f"run on save: {'on' if self._run_on_save else 'off'}"
+        if self._hook is None:
+            self.border_subtitle = switch
+            return
+        mark = "*" if self._edited else ""
+        self.border_subtitle = f"{self._hook} · {self.payload_name}{mark} · {switch}"
+
+    def _show_last_result(self) -> None:
+        last = self._last.get(self._hook or "")
+        if last is None:
+            self._clear_result()
+        else:
+            self._render_result(last)
+
+    def _clear_result(self) -> None:
+        self.query_one("#result-empty", Static).display = True
+        for part in ("warnings", "error", "envelope", "console"):
+            self.query_one(f"#result-{part}", Static).display = False
+
+    def _render_result(self, result: RunResult) -> None:
+        self.query_one("#result-empty", Static).display = False
+        parts = {
+            "warnings": warnings_content(result),
+            "error": error_content(result),
+            "envelope": envelope_content(result),
+            "console": console_content(result),
+        }
+        for part, content in parts.items():
+            widget = self.query_one(f"#result-{part}", Static)
+            widget.display = content is not None
+            widget.update(content if content is not None else "")
+        self.query_one("#tester-result", VerticalScroll).scroll_home(animate=False)
+        self._update_status()
+
+    def _refresh_history(self) -> None:
+        table = self.query_one(_HistoryTable)
+        # While the user reads the history, the cursor stays on its record; opened anew, it starts at the newest.
+        keep = self._view == "history" and 0 <= table.cursor_row < len(self._history_rows)
+        under_cursor = self._history_rows[table.cursor_row] if keep else None
+        self._history_rows = self.history.for_hook(self._hook) if self._hook else []
+        table.clear()
+        colours = self.app.theme_variables
+        for record in self._history_rows:
+            when = time.strftime("%H:%M:%S", time.localtime(record.at))
+            ok = record.status == "success"
+            status = Text("✔ success" if ok else "✘ error", style=colours.get("success" if ok else "error", ""))
+            # Text, not str: a DataTable reads str cells as markup, and names are the user's.
+            table.add_row(
+                when, Text(record.payload_name), status, format_ms(record.duration_ms), Text(record.run_id)
+            )
+        for row, record in enumerate(self._history_rows):
+            if record is under_cursor:
+                table.move_cursor(row=row, animate=False)
+                break
