@@ -338,7 +338,11 @@ class Executor:
 
     async def load(self, hook: Any) -> LoadResult:
         """(Re)compile a hook from disk. A syntax error comes back with its line and column."""
-        hook = self._resolve_hook(hook)
+        await self.start()
+        return await self._load_reply(*self._send_load(self._resolve_hook(hook)))
+
+    def _send_load(self, hook: Any) -> tuple[str, int, asyncio.Future[dict[str, Any]]]:
+        """Send a hook's source to the runtime; the reply comes on the returned future."""
         name = hook.deployed_name
         if hook.script_path is None:
             raise ExecutorError(f"{name}: its script cannot be found ({hook.meta_path})")
@@ -348,24 +352,24 @@ class Executor:
             raise ExecutorError(str(e)) from None
         except OSError as e:
             raise ExecutorError(f"{name}: cannot read {hook.script_path}: {e.strerror}") from None
-        stamp = self._stamp(hook)
-        meta_file = self._display_path(hook.meta_path)
         payload = {
             "name": name,
             "trigger": hook.trigger,
             "filename": str(hook.script_path),
             "source": source,
             "dependencies": dict(hook.dependencies or {}),
-            "metaFile": meta_file,
+            "metaFile": self._display_path(hook.meta_path),
         }
-        await self.start()
         seq = next(self._seq)
         waiter: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiters[seq] = waiter
         self._loaded[name] = payload
-        self._stamps[name] = stamp
+        self._stamps[name] = self._stamp(hook)
+        self._send({"op": "load", "seq": seq, "hook": payload})
+        return name, seq, waiter
+
+    async def _load_reply(self, name: str, seq: int, waiter: asyncio.Future[dict[str, Any]]) -> LoadResult:
         try:
-            self._send({"op": "load", "seq": seq, "hook": payload})
             reply = await asyncio.wait_for(waiter, 30)
         finally:
             self._waiters.pop(seq, None)
@@ -376,6 +380,15 @@ class Executor:
         if err.get("line"):
             loc = SourceLocation(int(err["line"]), int(err.get("column") or 1))
         return LoadResult(name, False, str(err.get("message") or "cannot compile"), loc)
+
+    async def reload_and_run(self, hook: Any, payload: Any, **run_options: Any) -> tuple[LoadResult, RunResult]:
+        """Reload a hook and run it, in one round trip: the load and the run go out back to back
+        (the runtime handles them in order; a compile error comes back as the run's result)."""
+        await self.start()
+        hook = self._resolve_hook(hook)
+        pending_load = self._send_load(hook)
+        result = await self.run(hook, payload, **run_options)
+        return await self._load_reply(*pending_load), result
 
     reload = load
 

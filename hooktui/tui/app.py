@@ -62,8 +62,12 @@ class _Reloaded(Message):
         self.ok = ok
 
 
-class _RunCurrent(Message):
-    pass
+class _RunSkipped(Message):
+    """A run on save did not happen: the reload failed."""
+
+    def __init__(self, hook: str) -> None:
+        super().__init__()
+        self.hook = hook
 
 
 class _Notice(Message):
@@ -166,6 +170,7 @@ class HooktuiApp(App[None]):
         self._last_payload: dict[str, tuple[str, Any]] = {}
         self.redactor = Redactor(())  # every hook's secret values: none is ever shown
         self._main: Screen[Any] | None = None  # the screen holding the panes, once mounted
+        self._after_run: dict[str, list[Any]] = {}  # hook -> what to do once its running run ends
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -401,8 +406,12 @@ class HooktuiApp(App[None]):
     def _refresh_rows(self) -> None:
         if self.workspace is None:
             return
-        self.redactor = Redactor(v for h in self.workspace.hooks for v in h.secrets.values())
+        self._rebuild_redactor()
         self.hook_list.set_rows([self._row(h) for h in self.workspace.hooks])
+
+    def _rebuild_redactor(self) -> None:
+        assert self.workspace is not None
+        self.redactor = Redactor(v for h in self.workspace.hooks for v in h.secrets.values())
 
     def _update_row(self, name: str) -> None:
         hook = self._hook(name)
@@ -682,6 +691,11 @@ class HooktuiApp(App[None]):
         except (ExecutorError, KeyError) as e:
             self.log_buffer.add("error", "reload", f"{name}: {e}", hook=name)
             return False
+        self._note_load(name, result, quiet=quiet)
+        return result.ok
+
+    def _note_load(self, name: str, result: Any, *, quiet: bool = False) -> None:
+        """Record a reload's outcome (syntax error or not) and tell the panes."""
         if result.ok:
             self.load_errors.pop(name, None)
             if not quiet:
@@ -689,18 +703,40 @@ class HooktuiApp(App[None]):
         else:
             loc = result.location
             self.load_errors[name] = (result.error or "cannot compile", loc.line if loc else None, loc.column if loc else None)
-            where = f"{self._rel(hook.script_path)}:{loc.line}:{loc.column}" if loc else self._rel(hook.script_path)
+            hook = self._hook(name)
+            script = self._rel(hook.script_path) if hook is not None else name
+            where = f"{script}:{loc.line}:{loc.column}" if loc else script
             self.log_buffer.add("error", "reload", f"{where}: {result.error}", hook=name)
         self.post_message(_Reloaded(name, result.ok))
-        return result.ok
 
-    @work(group="reload", exit_on_error=False)
-    async def reload_hook(self, name: str, run_after: bool = False) -> None:
+    def reload_hook(self, name: str, run_after: bool = False) -> None:
+        """Compile `name` again; with run on save, run the current payload right after, in the
+        same worker: the save-to-result path is the console's core loop and every message hop
+        on it waits behind a screen refresh."""
         if not self._executor_ready:
             return
-        ok = await self._reload(name)
-        if ok and run_after and name == self.current and self.tester.run_on_save:
-            self.post_message(_RunCurrent())
+        run = None
+        if run_after and name == self.current and self.tester.run_on_save:
+            run = self.tester.current_payload()  # None when the payload JSON is invalid: it says why
+            if run is not None:
+                self._mark_running(name, *run)
+        self._reload_and_run(name, run)
+
+    @work(group="reload", exit_on_error=False)
+    async def _reload_and_run(self, name: str, run: tuple[str, Any] | None) -> None:
+        if run is None:
+            await self._reload(name)
+            return
+        assert self.executor is not None and self.workspace is not None
+        payload_name, payload = run
+        try:
+            loaded, result = await self.executor.reload_and_run(self.workspace.hook(name), payload)
+        except (ExecutorError, KeyError) as e:
+            self.log_buffer.add("error", "reload", f"{name}: {e}", hook=name)
+            self.post_message(_RunSkipped(name))
+            return
+        self._note_load(name, loaded)
+        self.post_message(m.RunFinished(result, payload_name, payload))
 
     @on(m.RunRequested)
     def run_requested(self, message: m.RunRequested) -> None:
@@ -713,14 +749,21 @@ class HooktuiApp(App[None]):
         if not hook.valid:
             self.notify(f"{hook.deployed_name} cannot run: fix its problems first (see the log)", severity="error")
             return
-        self._last_payload[message.hook] = (message.payload_name, message.payload)
-        self.running.add(message.hook)
-        self._update_row(message.hook)
-        self.tester.set_running(True)
+        self._mark_running(message.hook, message.payload_name, message.payload)
         self._run(message.hook, message.payload, message.payload_name)
+
+    def _mark_running(self, name: str, payload_name: str, payload: Any) -> None:
+        self._last_payload[name] = (payload_name, payload)
+        self.running.add(name)
+        self._update_row(name)
+        if name == self.current:
+            self.tester.set_running(True)
 
     @work(group="runs", exit_on_error=False)
     async def _run(self, name: str, payload: Any, payload_name: str) -> None:
+        await self._execute(name, payload, payload_name)
+
+    async def _execute(self, name: str, payload: Any, payload_name: str) -> None:
         assert self.executor is not None
         try:
             result = await self.executor.run(name, payload)
@@ -733,6 +776,20 @@ class HooktuiApp(App[None]):
         if not self.is_running:
             return  # news that arrives while the app shuts down
         result = self.redactor.result(message.result)
+        source = result.hook
+        if result.ok:
+            self.log_buffer.add("info", source, f"✔ success in {result.duration_ms:.1f} ms ({message.payload_name})",
+                                hook=result.hook, run_id=result.run_id)
+        else:
+            crash = f" ({result.crash})" if result.crash else ""
+            self.log_buffer.add("error", source, f"✘ error{crash} in {result.duration_ms:.1f} ms: {result.error_message}",
+                                hook=result.hook, run_id=result.run_id)
+        for warning in result.warnings:
+            self.log_buffer.add("warn", source, warning, hook=result.hook, run_id=result.run_id)
+        # A result is what the user waits for: it goes on screen now, not at the next batch.
+        self.log_pane.flush_now()
+        for pending in self._after_run.pop(result.hook, []):
+            pending()
         self.running.discard(result.hook)
         self.last_results[result.hook] = result
         self.last_run_at[result.hook] = time.time()
@@ -744,16 +801,6 @@ class HooktuiApp(App[None]):
             if result.location is not None and not result.ok:
                 self.editor.show_error("script", result.location.line, result.location.column,
                                                       result.error_message or "error")
-        source = result.hook
-        if result.ok:
-            self.log_buffer.add("info", source, f"✔ success in {result.duration_ms:.1f} ms ({message.payload_name})",
-                                hook=result.hook, run_id=result.run_id)
-        else:
-            crash = f" ({result.crash})" if result.crash else ""
-            self.log_buffer.add("error", source, f"✘ error{crash} in {result.duration_ms:.1f} ms: {result.error_message}",
-                                hook=result.hook, run_id=result.run_id)
-        for warning in result.warnings:
-            self.log_buffer.add("warn", source, warning, hook=result.hook, run_id=result.run_id)
 
     def action_run(self) -> None:
         if self.current is None:
@@ -790,11 +837,16 @@ class HooktuiApp(App[None]):
                                                        payloads_dir=self.workspace.config.payloads_dir)
             self.tester.set_payloads(samples) if hasattr(PayloadTester, "set_payloads") else None
 
-    @on(_RunCurrent)
-    def _run_current(self, message: _RunCurrent) -> None:
+    @on(_RunSkipped)
+    def _run_skipped(self, message: _RunSkipped) -> None:
         if not self.is_running:
             return  # news that arrives while the app shuts down
-        self.tester.request_run()
+        self.running.discard(message.hook)
+        self._update_row(message.hook)
+        for pending in self._after_run.pop(message.hook, []):
+            pending()
+        if message.hook == self.current:
+            self.tester.set_running(False)
 
     @on(_Reloaded)
     def _reloaded(self, message: _Reloaded) -> None:
@@ -871,12 +923,23 @@ class HooktuiApp(App[None]):
             if str(Path(self.root, problem.file).resolve()) in fresh:
                 self.log_buffer.add("error" if problem.severity == "error" else "warn", "validation", str(problem),
                                     hook=problem.hook or "")
-        self._refresh_rows()
         touched = set()
         for hook in self.workspace.hooks:
             files = {str(Path(f).resolve()) for f in (hook.script_path, hook.meta_path) if f is not None}
             if files & set(fresh):
                 touched.add(hook.deployed_name)
+        # The executor first: Node reloads and runs while the panes below redraw.
+        for name in sorted(touched):
+            hook = self._hook(name)
+            if hook is not None and hook.valid:
+                self.reload_hook(name, run_after=True)
+        if before == after:
+            # The same hooks: redraw only the ones whose files changed, the list stays put.
+            self._rebuild_redactor()
+            for name in touched:
+                self._update_row(name)
+        else:
+            self._refresh_rows()
         editor = self.editor
         if self.current is not None and self.current not in after:
             if not editor.dirty:
@@ -885,20 +948,34 @@ class HooktuiApp(App[None]):
             else:
                 self.notify(f"{self.current} was deleted on disk; your unsaved buffer is kept (ctrl+s writes it back)",
                             severity="warning", timeout=12)
-        for name in sorted(touched):
-            hook = self._hook(name)
-            if hook is None:
-                continue
-            if name == self.current:
+        hook = self._hook(self.current) if self.current in touched else None
+        if hook is not None:
+            def refresh_editor(hook: Hook = hook) -> None:
+                if self.workspace is None or self.editor.hook != hook.deployed_name:
+                    return
                 if hook.script_path is not None and str(hook.script_path.resolve()) in fresh:
                     try:
-                        editor.disk_changed("script", self.workspace.raw_script(hook))
+                        self.editor.disk_changed("script", self.workspace.raw_script(hook))
                     except (OSError, WorkspaceError):
                         pass
                 if str(Path(hook.meta_path).resolve()) in fresh:
-                    editor.disk_changed("meta", self._masked_meta(hook))
-            if hook.valid:
-                self.reload_hook(name, run_after=True)
+                    self.editor.disk_changed("meta", self._masked_meta(hook))
+
+            if hook.deployed_name in self.running:
+                # Re-highlighting the buffer costs a frame: the run-on-save result goes first,
+                # unless the run takes long (a hook that hangs), then the editor does not wait.
+                done = False
+
+                def once() -> None:
+                    nonlocal done
+                    if not done:
+                        done = True
+                        refresh_editor()
+
+                self._after_run.setdefault(hook.deployed_name, []).append(once)
+                self.set_timer(0.15, once)
+            else:
+                refresh_editor()
 
     # -- quitting -----------------------------------------------------------------------------
 
