@@ -158,6 +158,7 @@ class HooktuiApp(App[None]):
         self.workspace: Workspace | None = None
         self.executor: Executor | None = executor
         self._executor_ready = False
+        self._executor_failed = False
         self.current: str | None = None  # the hook open in the editor and the tester
         self.running: set[str] = set()
         self.load_errors: dict[str, tuple[str, int | None, int | None]] = {}  # hook -> syntax error
@@ -204,7 +205,11 @@ class HooktuiApp(App[None]):
         self.tester.set_run_on_save(self.settings.run_on_save)
         self._apply_size(self.size.width, self.size.height)
         self.hook_list.focus()
-        # The executor starts while the first frame paints.
+        # Node (and its sandbox threads) and the watcher start once the first frame is on
+        # screen: on two cores their start-up would otherwise compete with that frame.
+        self.call_after_refresh(self._start_services)
+
+    def _start_services(self) -> None:
         self.start_executor()
         if self.watch_files:
             self.watch_workspace()
@@ -671,6 +676,7 @@ class HooktuiApp(App[None]):
         try:
             await self.executor.start()
         except ExecutorError as e:
+            self._executor_failed = True
             self.log_buffer.add("error", "executor", str(e))
             self.post_message(_Notice(str(e), "error"))
             return
@@ -741,7 +747,10 @@ class HooktuiApp(App[None]):
     @on(m.RunRequested)
     def run_requested(self, message: m.RunRequested) -> None:
         if not self._executor_ready or self.executor is None:
-            self.notify("the executor is not running (see the log)", severity="error")
+            if self._executor_failed:
+                self.notify("the executor is not running: the log says why", severity="error")
+            else:
+                self.notify("the executor is still starting: run again in a moment", severity="warning")
             return
         hook = self._hook(message.hook)
         if hook is None:
