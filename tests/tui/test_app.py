@@ -346,3 +346,29 @@ async def test_secrets_never_show_in_the_console(workspace: Path) -> None:
         await pilot.press("ctrl+s")
         await until(pilot, lambda: not editor.dirty)
         assert json.loads(meta_path.read_text())["secrets"] == {"AUDIT_TOKEN": "super-secret-value-123"}
+
+
+async def test_keys_are_remapped_from_the_user_config(workspace: Path) -> None:
+    settings = UserSettings(run_on_save=True, keymap={"app.run": "f7", "app.focus_log": "f12"})
+    app = make_app(workspace, settings=settings)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(app, pilot)
+        await open_hook(app, pilot, "token-claims")
+        await pilot.press("f7")
+        await until(pilot, lambda: "token-claims" in app.last_results)
+        await pilot.press("f12")
+        assert app.active_pane == "log"
+
+
+async def test_a_bad_theme_file_gives_one_notification_naming_it(workspace: Path, tmp_path: Path) -> None:
+    themes = tmp_path / "config" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "broken.toml").write_text('name = "broken"\nprimary = "not-a-colour"\n')
+    (themes / "worse.toml").write_text("name = \n")
+    app = make_app(workspace)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(app, pilot)
+        notes = [n for n in app._notifications if n.title == "themes"]
+        assert len(notes) == 1
+        assert "broken.toml" in notes[0].message and "worse.toml" in notes[0].message
+        assert "hooktui-dark" in app.available_themes  # the good ones still load
