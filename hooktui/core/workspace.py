@@ -888,6 +888,19 @@ class Workspace:
         self.reload()
         return self._current(current)
 
+    def _free_name(self, name: str, *, renaming: Hook | None = None) -> str:
+        """The deployed name for `name`, refusing one Auth0 rejects or another hook has."""
+        deployed = deployed_name(name)
+        if not NAME_PATTERN.fullmatch(deployed):
+            raise WorkspaceError(
+                f"{name!r} deploys as {deployed!r}, which Auth0 refuses: use letters, digits, "
+                f"spaces and '-', starting and ending with a letter or digit"
+            )
+        for other in self.hooks:
+            if other.deployed_name == deployed and (renaming is None or other.meta_path != renaming.meta_path):
+                raise WorkspaceError(f"a hook named {deployed!r} already exists ({self._rel(other.meta_path)})")
+        return deployed
+
     def rename_hook(self, hook: Hook | str, new_name: str) -> Hook:
         """Give a hook a new name, moving hooks/<old>.js and .json to the new deployed name.
 
@@ -896,15 +909,7 @@ class Workspace:
         both copies, never neither.
         """
         current = self._current(hook)
-        deployed = deployed_name(new_name)
-        if not NAME_PATTERN.fullmatch(deployed):
-            raise WorkspaceError(
-                f"{new_name!r} deploys as {deployed!r}, which Auth0 refuses: use letters, digits, "
-                f"spaces and '-', starting and ending with a letter or digit"
-            )
-        for other in self.hooks:
-            if other.deployed_name == deployed and other.meta_path != current.meta_path:
-                raise WorkspaceError(f"a hook named {deployed!r} already exists ({self._rel(other.meta_path)})")
+        deployed = self._free_name(new_name, renaming=current)
         data = self.raw_meta(current)
         meta_file = self.hooks_dir / f"{deployed}.json"
         old_script = current.script_path
@@ -976,17 +981,7 @@ class Workspace:
             trigger = parse_trigger(trigger.value if isinstance(trigger, Trigger) else trigger)
         except ValueError as exc:
             raise WorkspaceError(str(exc)) from None
-        deployed = deployed_name(name)
-        if not NAME_PATTERN.fullmatch(deployed):
-            raise WorkspaceError(
-                f"{name!r} deploys as {deployed!r}, which Auth0 refuses: use letters, digits, "
-                f"spaces and '-', starting and ending with a letter or digit"
-            )
-        for existing in self.hooks:
-            if existing.deployed_name == deployed:
-                raise WorkspaceError(
-                    f"a hook named {deployed!r} already exists ({self._rel(existing.meta_path)})"
-                )
+        deployed = self._free_name(name)
         script_file = self.hooks_dir / f"{deployed}.js"
         meta_file = self.hooks_dir / f"{deployed}.json"
         for path in (script_file, meta_file):
