@@ -663,6 +663,7 @@ class HooktuiApp(App[None]):
             self.notify(f"cannot start {command!r}: {e}", severity="error")
             return
         self._files_changed([str(path)])
+        self._note_write(path)  # handled: the watcher's echo of the same content is skipped
 
     # -- executor -----------------------------------------------------------------------------
 

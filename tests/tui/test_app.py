@@ -372,3 +372,23 @@ async def test_a_bad_theme_file_gives_one_notification_naming_it(workspace: Path
         assert len(notes) == 1
         assert "broken.toml" in notes[0].message and "worse.toml" in notes[0].message
         assert "hooktui-dark" in app.available_themes  # the good ones still load
+
+
+async def test_hooks_added_and_deleted_on_disk_show_up(workspace: Path) -> None:
+    app = make_app(workspace, watch=True)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(app, pilot)
+        await until(pilot, lambda: any("watching" in l for l in log_lines(app)))
+        await pilot.pause(0.3)
+        hooks = workspace / "hooks"
+        (hooks / "from-git.js").write_text("module.exports = function (u, c, cb) { cb(); };\n")
+        (hooks / "from-git.json").write_text(json.dumps({
+            "name": "from-git", "triggerId": "post-change-password", "enabled": False,
+            "script": "./from-git.js", "dependencies": {}, "secrets": {}}))
+        names = lambda: [r.name for r in app.hook_list.rows]  # noqa: E731
+        await until(pilot, lambda: "from-git" in names())
+        (hooks / "sms-provider.json").unlink()
+        (hooks / "sms-provider.js").unlink()
+        await until(pilot, lambda: "sms-provider" not in names())
+        assert any("from-git appeared on disk" in l for l in log_lines(app))
+        assert any("sms-provider is gone from disk" in l for l in log_lines(app))
