@@ -987,6 +987,19 @@ class HooktuiApp(App[None]):
             else:
                 refresh_editor()
 
+    # -- worker failures ----------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        """A worker that fails becomes a notification and a log line, never a closed app."""
+        from textual.worker import WorkerState
+
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        text = f"{event.worker.name or 'a background task'} failed: {type(error).__name__}: {error}"
+        self.log_buffer.add("error", "console", text)
+        self.notify(text, title="error", severity="error", timeout=15)
+
     # -- quitting -----------------------------------------------------------------------------
 
     async def action_quit(self) -> None:

@@ -392,3 +392,33 @@ async def test_hooks_added_and_deleted_on_disk_show_up(workspace: Path) -> None:
         await until(pilot, lambda: "sms-provider" not in names())
         assert any("from-git appeared on disk" in l for l in log_lines(app))
         assert any("sms-provider is gone from disk" in l for l in log_lines(app))
+
+
+async def test_a_workspace_with_invalid_hooks_still_opens_and_says_what_is_wrong(workspace: Path) -> None:
+    (workspace / "hooks" / "welcome-notification.json").write_text('{"name": "welcome-notification", "triggerId": }')
+    meta = workspace / "hooks" / "sms-provider.json"
+    meta.write_text(meta.read_text().replace('"send-phone-message"', '"send-fax"'))
+    app = make_app(workspace)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(app, pilot)
+        rows = {r.name: r for r in app.hook_list.rows}
+        assert rows["sms-provider"].state == "invalid" and "send-fax" in rows["sms-provider"].detail
+        assert "token-claims" in rows and rows["token-claims"].state == "ok"
+        lines = "\n".join(log_lines(app))
+        assert "hooks/welcome-notification.json:1:" in lines and "invalid JSON" in lines
+        assert "hooks/sms-provider.json" in lines and "send-fax" in lines
+
+
+async def test_a_failing_worker_becomes_a_notification(workspace: Path) -> None:
+    app = make_app(workspace)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(app, pilot)
+
+        async def broken() -> None:
+            raise RuntimeError("disk on fire")
+
+        app.run_worker(broken, name="broken task", exit_on_error=False)
+        await until(pilot, lambda: any(n.title == "error" for n in app._notifications))
+        note = next(n for n in app._notifications if n.title == "error")
+        assert "broken task failed: RuntimeError: disk on fire" in note.message
+        assert app.is_running
