@@ -195,6 +195,11 @@ class HooktuiApp(App[None]):
         self.tester = self._main.query_one(PayloadTester)
         self.log_pane = self._main.query_one(LogStream)
         self.pane_bar = self._main.query_one(PaneBar)
+        # The log pane starts the way the user's config says.
+        if not self.settings.log_timestamps:
+            self.log_pane.action_toggle_timestamps()
+        if self.settings.log_wrap:
+            self.log_pane.action_toggle_wrap()
         self.sub_title = str(self.root)
         self._load_themes()
         if self.settings.keymap:
@@ -263,8 +268,7 @@ class HooktuiApp(App[None]):
         for area in self._main.query(TextArea):
             apply_editor_theme(area, chosen)
         log = self.log_pane
-        if hasattr(log, "set_level_colors"):
-            log.set_level_colors(chosen.log_colors)
+        log.set_level_colors(chosen.log_colors)
 
     def _save_settings(self) -> None:
         try:
@@ -845,7 +849,7 @@ class HooktuiApp(App[None]):
         if hook is not None and message.hook == self.current:
             samples = payload_files.available_payloads(hook.trigger, self.workspace.root, message.hook,
                                                        payloads_dir=self.workspace.config.payloads_dir)
-            self.tester.set_payloads(samples) if hasattr(PayloadTester, "set_payloads") else None
+            self.tester.set_payloads(samples)
 
     @on(_RunSkipped)
     def _run_skipped(self, message: _RunSkipped) -> None:

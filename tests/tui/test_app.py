@@ -422,3 +422,12 @@ async def test_a_failing_worker_becomes_a_notification(workspace: Path) -> None:
         note = next(n for n in app._notifications if n.title == "error")
         assert "broken task failed: RuntimeError: disk on fire" in note.message
         assert app.is_running
+
+
+async def test_log_settings_from_the_user_config_apply(workspace: Path) -> None:
+    app = make_app(workspace, settings=UserSettings(log_timestamps=False))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(app, pilot)
+        app.log_buffer.add("info", "token-claims", "plain line")
+        line = next(l for l in log_lines(app) if "plain line" in l)
+        assert line.startswith("INFO"), line  # no time column
