@@ -38,10 +38,20 @@ def test_layout_80x24(snap_compare, console: HooktuiApp) -> None:
 
 def test_layout_160x50_with_a_hook_open(snap_compare, console: HooktuiApp) -> None:
     async def open_token_claims(pilot) -> None:
+        from textual.widgets import TextArea
+
         await settle(pilot)
-        pilot.app.hook_list.select("token-claims")
-        pilot.app.hook_list.focus()
+        app = pilot.app
+        app.hook_list.select("token-claims")
+        app.hook_list.focus()
         await pilot.press("enter")
-        await pilot.pause(0.5)
+        script = app.query_one("#editor-script", TextArea)
+        payload = app.query_one("#tester-editor", TextArea)
+        # Wait for what the picture shows, not for a fixed time: a loaded machine is slower.
+        for _ in range(500):
+            if script.text and script.language == "javascript" and payload.text and payload.language == "json":
+                break
+            await asyncio.sleep(0.01)
+        await pilot.pause(0.3)
 
     assert snap_compare(console, terminal_size=(160, 50), run_before=open_token_claims)
