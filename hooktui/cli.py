@@ -603,6 +603,12 @@ def build_parser() -> argparse.ArgumentParser:
             description="Copy the example workspace to a temporary folder and open the console on it: "
                         "trying hooktui never touches the installed package.")
 
+    emulator = commands.add_parser(
+        "emulator", help="serve a local emulator of the Auth0 Management API (hooks, secrets, logs)",
+        description="A local tenant over real HTTP on loopback, with Auth0's rate limits and fault switches. "
+                    "`hooktui emulator --help` lists its options.", add_help=False)
+    emulator.set_defaults(handler=cmd_emulator)
+
     # Credentials belong to the user, not to a workspace: no -C here.
     login = command("login", cmd_login, "save Auth0 Management API credentials for this user", [],
                     description="Save Auth0 Management API credentials in the user's config folder "
@@ -627,6 +633,12 @@ def cmd_console(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     return run_console(root)
 
 
+def cmd_emulator(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
+    from hooktui.remote.emulator import main as emulator_main
+
+    return emulator_main(args.emulator_args)
+
+
 def cmd_demo(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     from hooktui.tui.app import demo_workspace, run_console
 
@@ -645,6 +657,19 @@ def _report(error: CliError, term: Terminal, as_json: bool) -> None:
         term.out(json.dumps({"status": error.kind, "error": message, **error.details}, ensure_ascii=False))
 
 
+def _command_index(argv: Sequence[str]) -> int | None:
+    """Where the command word stands: the first argument that is not a global option."""
+    i = 0
+    while i < len(argv):
+        if argv[i] == "-C":
+            i += 2
+        elif argv[i].startswith("-"):
+            i += 1
+        else:
+            return i
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):
@@ -655,7 +680,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = "--json" in argv  # known before parsing, for errors in the parsing itself
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        at = _command_index(argv)
+        if at is not None and argv[at] == "emulator":
+            # Everything after `emulator` belongs to the emulator's own parser.
+            args = parser.parse_args(argv[: at + 1])
+            args.emulator_args = argv[at + 1:]
+        else:
+            args = parser.parse_args(argv)
         as_json = getattr(args, "json", as_json)
         if args.handler is None and args.parser is parser and sys.stdin.isatty() and sys.stdout.isatty():
             return cmd_console(args, term, sys.stdin)  # bare `hooktui` on a terminal: the console

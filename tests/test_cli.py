@@ -534,3 +534,12 @@ def test_login_without_a_terminal_needs_the_stdin_flag(cli: Cli) -> None:
     assert not (cli.config_dir / "credentials.toml").exists()
     proc = cli("login", "--client-secret-stdin", input="x\n")
     assert proc.returncode == 2 and "--domain is required" in proc.stderr
+
+
+def test_emulator_command_passes_its_options_through(cli: Cli) -> None:
+    proc = cli("emulator", "--help")
+    assert proc.returncode == 0 and "--rate PLAN" in proc.stdout
+    bad = cli("emulator", "--rate", "fast")
+    assert bad.returncode == 2 and "free" in bad.stderr  # names the accepted plans
+    # A hook may be called "emulator": only the command position makes it the command.
+    assert cli("run", "emulator").returncode == 2 and "no hook named 'emulator'" in cli("run", "emulator").stderr
