@@ -168,7 +168,6 @@ class HooktuiApp(App[None]):
         self.zoomed = False
         self._own_writes: dict[str, str] = {}  # path -> sha1 of what we wrote, so the watcher skips it
         self._themes: dict[str, Any] = {}
-        self._last_payload: dict[str, tuple[str, Any]] = {}
         self.redactor = Redactor(())  # every hook's secret values: none is ever shown
         self._main: Screen[Any] | None = None  # the screen holding the panes, once mounted
         self._after_run: dict[str, list[Any]] = {}  # hook -> what to do once its running run ends
@@ -730,7 +729,7 @@ class HooktuiApp(App[None]):
         if run_after and name == self.current and self.tester.run_on_save:
             run = self.tester.current_payload()  # None when the payload JSON is invalid: it says why
             if run is not None:
-                self._mark_running(name, *run)
+                self._mark_running(name)
         self._reload_and_run(name, run)
 
     @work(group="reload", exit_on_error=False)
@@ -763,11 +762,10 @@ class HooktuiApp(App[None]):
         if not hook.valid:
             self.notify(f"{hook.deployed_name} cannot run: fix its problems first (see the log)", severity="error")
             return
-        self._mark_running(message.hook, message.payload_name, message.payload)
+        self._mark_running(message.hook)
         self._run(message.hook, message.payload, message.payload_name)
 
-    def _mark_running(self, name: str, payload_name: str, payload: Any) -> None:
-        self._last_payload[name] = (payload_name, payload)
+    def _mark_running(self, name: str) -> None:
         self.running.add(name)
         self._update_row(name)
         if name == self.current:
