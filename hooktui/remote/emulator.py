@@ -10,8 +10,8 @@ Server stack: the standard library's `ThreadingHTTPServer` with an HTTP/1.1 (kee
   and every request is a few dictionary operations under one lock.
 - The stdlib pitfall is handled: `http.server` leaves Nagle's algorithm on, so headers and body leave
   in two segments and wait on the peer's delayed ACK, ~45 ms per keep-alive request on loopback.
-  The handler sets `disable_nagle_algorithm = True` (TCP_NODELAY); a test holds 100 sequential
-  requests on one connection under 2 s (they take ~4.5 s with the stall).
+  The handler sets `disable_nagle_algorithm = True` (TCP_NODELAY); bench/push.py shows the
+  request rate it allows (a test checks the flag; tests never time anything).
 
 Choices where the real API is undocumented or where we had to pick (the client must cope either way):
 - "enterprise-nonprod" is 0.9 requests/s with bursts of 10: Auth0 only says "under 1/s".

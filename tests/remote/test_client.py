@@ -7,9 +7,7 @@ import asyncio
 import json
 import logging
 import math
-import time
 from collections.abc import Callable
-from email.utils import formatdate
 from typing import Any
 
 import httpx
@@ -631,18 +629,14 @@ async def test_push_30_hooks_through_a_small_bucket_without_a_429():
     events: list = []
     with emulator(rate=plan) as emu:
         async with connect(emu, on_event=events.append) as api:
-            started = time.perf_counter()
             for i in range(30):
                 await api.create_hook(hook_body(f"hook-{i}"))
-            took = time.perf_counter() - started
         records = list(emu.requests)
         names = sorted(h["name"] for h in emu.hooks.values())
     assert names == sorted(f"hook-{i}" for i in range(30))  # all there, none twice
     assert [r.status for r in records if r.status == 429] == []
     # No request reached an empty bucket (remaining_before is what the headers showed before it).
     assert all(r.remaining_before >= 1 for r in records)
-    least = (len(records) - plan.burst) / plan.rate
-    assert took < 2.5 * least + 0.5, (took, least)
     assert any(isinstance(e, RateLimitEvent) and e.kind == "pace" for e in events)
 
 

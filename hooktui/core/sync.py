@@ -1,0 +1,766 @@
+"""Sync between the workspace and a tenant: what was last synced, each hook's status, and the plan
+that brings one side to the other. Pure: no network here (hooktui.remote.sync talks to the API).
+
+Three views of a hook are compared, each as a `Snapshot`:
+- local: the workspace's hook, after keyword replacement (what a push would send);
+- remote: the tenant's hook and its secret names (the API never shows secret values);
+- base: what was last synced, from `.hooktui/state.json`, one record per tenant and remote id.
+
+Secret values are never stored: the base keeps a salted fingerprint of each value pushed (and
+None for a value it never saw, e.g. one pulled as `_VALUE_NOT_SHOWN_`), so that a changed value
+is noticed while the state file holds nothing a reader can use. The file is written 0600 anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets as _random
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from hooktui.core.files import atomic_write, dump_json
+
+VALUE_NOT_SHOWN = "_VALUE_NOT_SHOWN_"
+STATE_FILE = "state.json"
+STATE_VERSION = 1
+FIELDS = ("name", "triggerId", "enabled", "script", "dependencies", "secrets")
+
+
+class SyncStateError(Exception):
+    """The state file cannot be read; the message names it and says what to do."""
+
+
+# ---------------------------------------------------------------------------- snapshots
+
+
+def script_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A hook as one side has it. `secrets` maps each key to a fingerprint of its value, or
+    None when the value is not known (always so on the remote side)."""
+
+    name: str
+    trigger: str
+    enabled: bool
+    script_sha256: str
+    dependencies: tuple[tuple[str, str], ...]
+    secrets: tuple[tuple[str, str | None], ...]
+
+    @classmethod
+    def make(cls, name: str, trigger: str, enabled: bool, script: str | None = None, *,
+             script_sha256: str | None = None, dependencies: Mapping[str, str] | None = None,
+             secrets: Mapping[str, str | None] | None = None) -> Snapshot:
+        digest = script_sha256 if script_sha256 is not None else script_digest(script or "")
+        return cls(name, trigger, bool(enabled), digest, tuple(sorted((dependencies or {}).items())),
+                   tuple(sorted((secrets or {}).items())))
+
+    @property
+    def secret_map(self) -> dict[str, str | None]:
+        return dict(self.secrets)
+
+    @property
+    def dependency_map(self) -> dict[str, str]:
+        return dict(self.dependencies)
+
+    def with_changes(self, **changes: Any) -> Snapshot:
+        if "dependencies" in changes:
+            changes["dependencies"] = tuple(sorted(dict(changes["dependencies"]).items()))
+        if "secrets" in changes:
+            changes["secrets"] = tuple(sorted(dict(changes["secrets"]).items()))
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "triggerId": self.trigger, "enabled": self.enabled,
+            "script_sha256": self.script_sha256, "dependencies": self.dependency_map,
+            "secrets": self.secret_map,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Snapshot:
+        return cls.make(
+            str(data["name"]), str(data["triggerId"]), bool(data["enabled"]),
+            script_sha256=str(data["script_sha256"]),
+            dependencies={str(k): str(v) for k, v in dict(data.get("dependencies") or {}).items()},
+            secrets={str(k): (None if v is None else str(v)) for k, v in dict(data.get("secrets") or {}).items()},
+        )
+
+
+def differences(a: Snapshot, b: Snapshot) -> list[str]:
+    """The fields in which two snapshots differ. A secret value differs only when both sides
+    know its fingerprint."""
+    out = []
+    if a.name != b.name:
+        out.append("name")
+    if a.trigger != b.trigger:
+        out.append("triggerId")
+    if a.enabled != b.enabled:
+        out.append("enabled")
+    if a.script_sha256 != b.script_sha256:
+        out.append("script")
+    if a.dependencies != b.dependencies:
+        out.append("dependencies")
+    sa, sb = a.secret_map, b.secret_map
+    if sa.keys() != sb.keys() or any(
+        sa[k] is not None and sb[k] is not None and sa[k] != sb[k] for k in sa
+    ):
+        out.append("secrets")
+    return out
+
+
+# ---------------------------------------------------------------------------- state file
+
+
+@dataclass
+class TenantState:
+    """What was last synced with one tenant: remote id -> (local hook name, snapshot)."""
+
+    hooks: dict[str, tuple[str, Snapshot]] = field(default_factory=dict)
+
+    def by_local(self, name: str) -> str | None:
+        for remote_id, (local, _) in self.hooks.items():
+            if local == name:
+                return remote_id
+        return None
+
+
+class SyncState:
+    """`.hooktui/state.json`: per tenant, per remote id, what was last synced. Written atomically,
+    mode 0600, after every step that succeeded (so a push cut short records what it did)."""
+
+    def __init__(self, path: Path, salt: str, tenants: dict[str, TenantState]) -> None:
+        self.path = path
+        self.salt = salt
+        self.tenants = tenants
+
+    @classmethod
+    def load(cls, state_dir: Path) -> SyncState:
+        path = Path(state_dir) / STATE_FILE
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls(path, _random.token_hex(16), {})
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SyncStateError(f"cannot read {path}: {exc}; fix its permissions or delete it "
+                                 f"(every hook then counts as never synced)") from None
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+                raise ValueError(f"unknown format (version {data.get('version') if isinstance(data, dict) else '?'})")
+            tenants = {}
+            for tenant, entry in dict(data.get("tenants") or {}).items():
+                hooks = {
+                    str(remote_id): (str(item["local"]), Snapshot.from_json(item))
+                    for remote_id, item in dict(entry.get("hooks") or {}).items()
+                }
+                tenants[str(tenant)] = TenantState(hooks)
+            salt = str(data["salt"])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise SyncStateError(
+                f"{path} is damaged ({exc}); delete it and every hook counts as never synced "
+                f"(nothing on the tenant or in the workspace is lost)"
+            ) from None
+        return cls(path, salt, tenants)
+
+    def tenant(self, base_url: str) -> TenantState:
+        return self.tenants.setdefault(base_url, TenantState())
+
+    def fingerprint(self, value: str) -> str | None:
+        if value == VALUE_NOT_SHOWN:
+            return None
+        return hmac.new(self.salt.encode(), value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+    def record(self, base_url: str, remote_id: str, local: str, snapshot: Snapshot) -> None:
+        tenant = self.tenant(base_url)
+        for other in [rid for rid, (name, _) in tenant.hooks.items() if name == local and rid != remote_id]:
+            del tenant.hooks[other]  # a hook recreated under a new id (trigger change)
+        tenant.hooks[remote_id] = (local, snapshot)
+        self.save()
+
+    def forget(self, base_url: str, remote_id: str) -> None:
+        if self.tenant(base_url).hooks.pop(remote_id, None) is not None:
+            self.save()
+
+    def save(self) -> None:
+        data = {
+            "version": STATE_VERSION,
+            "salt": self.salt,
+            "saved": datetime.now(UTC).isoformat(timespec="seconds"),
+            "tenants": {
+                tenant: {"hooks": {rid: {"local": local, **snap.to_json()}
+                                   for rid, (local, snap) in sorted(state.hooks.items())}}
+                for tenant, state in sorted(self.tenants.items())
+                if state.hooks
+            },
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.path, dump_json(data), mode=0o600)
+
+
+# ---------------------------------------------------------------------------- sides
+
+
+@dataclass(frozen=True)
+class LocalHook:
+    """What the workspace says a hook is: the deployed name and the values a push sends."""
+
+    name: str  # deployed name
+    trigger: str
+    enabled: bool
+    script: str  # after keyword replacement
+    dependencies: Mapping[str, str]
+    secrets: Mapping[str, str]  # values; VALUE_NOT_SHOWN means "keep the tenant's"
+
+    def snapshot(self, state: SyncState) -> Snapshot:
+        return Snapshot.make(
+            self.name, self.trigger, self.enabled, self.script, dependencies=self.dependencies,
+            secrets={k: state.fingerprint(v) for k, v in self.secrets.items()},
+        )
+
+
+@dataclass(frozen=True)
+class RemoteHook:
+    """The tenant's hook: the API's fields and its secret names."""
+
+    id: str
+    name: str
+    trigger: str
+    enabled: bool
+    script: str
+    dependencies: Mapping[str, str]
+    secret_keys: frozenset[str]
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any], secret_keys: Iterable[str] = ()) -> RemoteHook:
+        return cls(
+            str(data["id"]), str(data.get("name", "")), str(data.get("triggerId", "")),
+            bool(data.get("enabled", False)), str(data.get("script") or ""),
+            {str(k): str(v) for k, v in dict(data.get("dependencies") or {}).items()},
+            frozenset(secret_keys),
+        )
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot.make(self.name, self.trigger, self.enabled, self.script,
+                             dependencies=self.dependencies, secrets=dict.fromkeys(self.secret_keys))
+
+
+# ---------------------------------------------------------------------------- status
+
+
+class Status(StrEnum):
+    IN_SYNC = "in sync"
+    CHANGED_LOCALLY = "changed locally"
+    CHANGED_REMOTELY = "changed remotely"
+    CONFLICT = "conflict"
+    ONLY_LOCAL = "only local"
+    ONLY_REMOTE = "only remote"
+
+
+@dataclass
+class Entry:
+    """One hook's status against one tenant."""
+
+    name: str  # the local deployed name, else the remote name
+    status: Status
+    local: LocalHook | None
+    remote: RemoteHook | None
+    base: Snapshot | None
+    local_changes: list[str]  # fields changed since the base (or differing, with no base)
+    remote_changes: list[str]
+    note: str = ""
+
+    @property
+    def remote_id(self) -> str | None:
+        return self.remote.id if self.remote else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "hook": self.name, "status": str(self.status), "remote_id": self.remote_id,
+            "local_changes": self.local_changes, "remote_changes": self.remote_changes,
+            "note": self.note or None,
+        }
+
+
+def compare(locals_: Iterable[LocalHook], remotes: Iterable[RemoteHook], tenant: TenantState,
+            state: SyncState) -> list[Entry]:
+    """Each hook's status: local hooks matched to the tenant's by the id last synced, else by
+    name. Sorted by name."""
+    remotes = {r.id: r for r in remotes}
+    locals_ = {h.name: h for h in locals_}
+    entries: list[Entry] = []
+    used_remote: set[str] = set()
+    used_local: set[str] = set()
+    for remote_id, (local_name, base) in tenant.hooks.items():
+        local = locals_.get(local_name)
+        remote = remotes.get(remote_id)
+        if local is None and remote is None:
+            continue
+        if local is not None:
+            used_local.add(local.name)
+        if remote is not None:
+            used_remote.add(remote.id)
+        entries.append(_entry(local, remote, base, state))
+    by_name = {r.name: r for r in remotes.values() if r.id not in used_remote}
+    for local in locals_.values():
+        if local.name in used_local:
+            continue
+        remote = by_name.pop(local.name, None)
+        if remote is not None:
+            used_remote.add(remote.id)
+        entries.append(_entry(local, remote, None, state))
+    for remote in remotes.values():
+        if remote.id not in used_remote:
+            entries.append(_entry(None, remote, None, state))
+    return sorted(entries, key=lambda e: (e.name, e.remote_id or ""))
+
+
+def _entry(local: LocalHook | None, remote: RemoteHook | None, base: Snapshot | None,
+           state: SyncState) -> Entry:
+    ls = local.snapshot(state) if local else None
+    rs = remote.snapshot() if remote else None
+    name = local.name if local else remote.name if remote else "?"
+    if ls is not None and rs is not None:
+        if base is None:
+            diff = differences(ls, rs)
+            unverified = [k for k, fp in ls.secrets if fp is not None]
+            if not diff and not unverified:
+                return Entry(name, Status.IN_SYNC, local, remote, None, [], [])
+            if not diff:
+                return Entry(name, Status.CHANGED_LOCALLY, local, remote, None, ["secrets"], [],
+                             "never synced from here: the secret values in the workspace will be pushed")
+            return Entry(name, Status.CONFLICT, local, remote, None, diff, diff,
+                         "never synced from here and the two differ: diff them, then push --force "
+                         "to make the tenant match, or pull to get the tenant's copy beside yours")
+        lc, rc = differences(ls, base), differences(rs, base)
+        if lc and rc:
+            if not differences(ls, rs) and not _secret_values_changed(ls, base):
+                return Entry(name, Status.IN_SYNC, local, remote, base, lc, rc, "both sides made the same change")
+            return Entry(name, Status.CONFLICT, local, remote, base, lc, rc,
+                         "changed on both sides since the last sync")
+        if lc:
+            return Entry(name, Status.CHANGED_LOCALLY, local, remote, base, lc, [])
+        if rc:
+            return Entry(name, Status.CHANGED_REMOTELY, local, remote, base, [], rc)
+        return Entry(name, Status.IN_SYNC, local, remote, base, [], [])
+    if ls is not None:
+        note = "deleted on the tenant since the last sync" if base is not None else ""
+        return Entry(name, Status.ONLY_LOCAL, local, None, base, [], [], note)
+    assert rs is not None
+    if base is None:
+        return Entry(name, Status.ONLY_REMOTE, None, remote, None, [], [])
+    rc = differences(rs, base)
+    if rc:
+        return Entry(name, Status.CONFLICT, None, remote, base, ["deleted"], rc,
+                     "deleted in the workspace but changed on the tenant since the last sync")
+    return Entry(name, Status.ONLY_REMOTE, None, remote, base, ["deleted"], [],
+                 "deleted in the workspace since the last sync")
+
+
+def _secret_values_changed(ls: Snapshot, base: Snapshot) -> bool:
+    b = base.secret_map
+    return any(fp is not None and b.get(k) != fp for k, fp in ls.secrets)
+
+
+# ---------------------------------------------------------------------------- push plan
+
+
+class StepKind(StrEnum):
+    DELETE = "delete"
+    DISABLE = "disable"  # a PATCH with enabled=false (and any other field changes)
+    UPDATE = "update"  # a PATCH of name, script, dependencies (and enabled=true when nothing follows)
+    CREATE = "create"
+    DELETE_SECRETS = "delete secrets"
+    UPDATE_SECRETS = "update secrets"
+    ADD_SECRETS = "add secrets"
+    ENABLE = "enable"
+
+
+# Steps run phase by phase across every hook, so that at every moment at most one hook per trigger
+# is enabled on the tenant: what goes away first, then what is disabled, then the rest, and what
+# is enabled last, after its secrets are in place.
+PHASE = {
+    StepKind.DELETE: 0, StepKind.DISABLE: 1, StepKind.UPDATE: 2, StepKind.CREATE: 2,
+    StepKind.DELETE_SECRETS: 3, StepKind.UPDATE_SECRETS: 4, StepKind.ADD_SECRETS: 5, StepKind.ENABLE: 6,
+}
+
+
+@dataclass
+class Step:
+    hook: str
+    kind: StepKind
+    remote_id: str | None = None  # None for a create, and for what follows a create
+    changes: dict[str, Any] = field(default_factory=dict)  # API body; secret values for secrets steps
+    keys: list[str] = field(default_factory=list)  # secret names this step touches
+
+    def describe(self) -> str:
+        if self.kind in (StepKind.UPDATE, StepKind.DISABLE):
+            fields = [k for k in self.changes if k != "enabled" or self.kind is StepKind.UPDATE]
+            what = f" ({', '.join(fields)})" if fields else ""
+            return f"{self.kind}{what}"
+        if self.keys:
+            return f"{self.kind} {', '.join(self.keys)}"
+        return str(self.kind)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"hook": self.hook, "step": str(self.kind), "remote_id": self.remote_id,
+                "fields": [k for k in self.changes if self.kind not in _SECRET_STEPS] or None,
+                "secrets": self.keys or None}
+
+
+_SECRET_STEPS = (StepKind.DELETE_SECRETS, StepKind.UPDATE_SECRETS, StepKind.ADD_SECRETS)
+
+
+@dataclass
+class Skip:
+    hook: str
+    reason: str
+    error: bool = False  # refused (invalid, cannot be pushed) rather than left alone on purpose
+
+    def to_json(self) -> dict[str, Any]:
+        return {"hook": self.hook, "reason": self.reason, "refused": self.error}
+
+
+@dataclass
+class PushPlan:
+    steps: list[Step]
+    skipped: list[Skip]
+    entries: dict[str, Entry]  # every hook considered, by name
+    start: dict[str, Snapshot]  # per hook with steps: what the tenant has now (the base to build on)
+    record: list[Entry] = field(default_factory=list)  # in sync, but the state file does not say so yet
+
+    @property
+    def empty(self) -> bool:
+        return not self.steps
+
+    def hooks(self) -> list[str]:
+        return list(dict.fromkeys(s.hook for s in self.steps))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"steps": [s.to_json() for s in self.steps], "skipped": [s.to_json() for s in self.skipped]}
+
+
+def plan_push(entries: Iterable[Entry], state: SyncState, *, only: Iterable[str] | None = None,
+              force: bool = False, allow_delete: bool = False,
+              refused: Mapping[str, str] | None = None) -> PushPlan:
+    """The steps that make the tenant match the workspace for the hooks in `only` (all when None).
+
+    `refused` maps hook names to why they must not be pushed (invalid, does not compile).
+    A conflict is skipped unless `force`; a hook only on the tenant is deleted only with
+    `allow_delete`; a hook changed remotely is left for `pull`.
+    """
+    entries = list(entries)
+    wanted = None if only is None else set(only)
+    refused = dict(refused or {})
+    steps: list[Step] = []
+    skipped: list[Skip] = []
+    start: dict[str, Snapshot] = {}
+    planned: dict[str, Entry] = {}
+    record: list[Entry] = []
+    for entry in entries:
+        if wanted is not None and entry.name not in wanted:
+            continue
+        if entry.name in refused and entry.local is not None:
+            skipped.append(Skip(entry.name, refused[entry.name], error=True))
+            continue
+        status = entry.status
+        if status is Status.IN_SYNC:
+            if needs_record(entry):
+                record.append(entry)
+            continue
+        if status is Status.CHANGED_REMOTELY:
+            skipped.append(Skip(entry.name, f"changed on the tenant ({', '.join(entry.remote_changes)}): "
+                                            f"pull it first"))
+            continue
+        if status is Status.CONFLICT and not force:
+            skipped.append(Skip(entry.name, f"conflict: {entry.note}; `hooktui diff {entry.name}`, then "
+                                            f"pull, or push --force to overwrite the tenant's copy"))
+            continue
+        if entry.local is None:
+            if not allow_delete:
+                why = entry.note or "only on the tenant"
+                skipped.append(Skip(entry.name, f"{why}: pull it, or push --allow-delete to delete it "
+                                                f"on the tenant"))
+                continue
+            assert entry.remote is not None
+            steps.append(Step(entry.name, StepKind.DELETE, entry.remote.id))
+            planned[entry.name] = entry
+            start[entry.name] = entry.remote.snapshot()
+            continue
+        hook_steps, problem = _steps_to_local(entry, state)
+        if problem:
+            skipped.append(Skip(entry.name, problem, error=True))
+            continue
+        if hook_steps:
+            steps.extend(hook_steps)
+            planned[entry.name] = entry
+            start[entry.name] = _start_snapshot(entry)
+    _check_enabled(entries, planned, steps, skipped)
+    steps.sort(key=lambda s: PHASE[s.kind])  # stable: hooks keep their order inside a phase
+    return PushPlan(steps, skipped, {e.name: e for e in entries}, start, record)
+
+
+def needs_record(entry: Entry) -> bool:
+    """An entry in sync whose base is missing or stale (both sides made the same change)."""
+    return (entry.status is Status.IN_SYNC and entry.remote is not None and entry.local is not None
+            and (entry.base is None or bool(entry.local_changes or entry.remote_changes)))
+
+
+def _start_snapshot(entry: Entry) -> Snapshot:
+    """The tenant's hook as the push starts, with the fingerprints the base knows for the secret
+    values the tenant has not changed since."""
+    if entry.remote is None:
+        return Snapshot.make(entry.name, "", False, "")
+    snap = entry.remote.snapshot()
+    if entry.base is not None and "secrets" not in entry.remote_changes:
+        known = entry.base.secret_map
+        snap = snap.with_changes(secrets={k: known.get(k) for k in snap.secret_map})
+    return snap
+
+
+def _steps_to_local(entry: Entry, state: SyncState) -> tuple[list[Step], str | None]:
+    local, remote = entry.local, entry.remote
+    assert local is not None
+    unknown = sorted(k for k, v in local.secrets.items() if v == VALUE_NOT_SHOWN)
+    recreate = remote is not None and remote.trigger != local.trigger
+    if remote is None or recreate:
+        if unknown:
+            why = "the hook is created anew" if remote is None else \
+                "its trigger changes, so the hook is deleted and created anew"
+            return [], (f"{why}, but the value of secret {', '.join(unknown)} is {VALUE_NOT_SHOWN} in "
+                        f"the workspace: put the value in the hook's JSON (or a keyword mapping) first")
+        steps = []
+        if recreate:
+            assert remote is not None
+            steps.append(Step(local.name, StepKind.DELETE, remote.id))
+        body = {"name": local.name, "script": local.script, "triggerId": local.trigger,
+                "enabled": local.enabled and not local.secrets, "dependencies": dict(local.dependencies)}
+        steps.append(Step(local.name, StepKind.CREATE, None, body))
+        if local.secrets:
+            steps.append(Step(local.name, StepKind.ADD_SECRETS, None, dict(local.secrets), sorted(local.secrets)))
+            if local.enabled:
+                steps.append(Step(local.name, StepKind.ENABLE, None, {"enabled": True}))
+        return steps, None
+
+    base_fps = _start_snapshot(entry).secret_map
+    delete = sorted(k for k in remote.secret_keys if k not in local.secrets)
+    missing = sorted(k for k in local.secrets if k not in remote.secret_keys)
+    if any(k in unknown for k in missing):
+        lost = [k for k in missing if k in unknown]
+        return [], (f"secret {', '.join(lost)} is not on the tenant and its value is {VALUE_NOT_SHOWN} "
+                    f"in the workspace: put the value in the hook's JSON first")
+    update = sorted(
+        k for k in local.secrets
+        if k in remote.secret_keys and k not in unknown
+        and (base_fps.get(k) is None or base_fps.get(k) != state.fingerprint(local.secrets[k]))
+    )
+    changes: dict[str, Any] = {}
+    if remote.name != local.name:
+        changes["name"] = local.name
+    if script_digest(remote.script) != script_digest(local.script):
+        changes["script"] = local.script
+    if dict(remote.dependencies) != dict(local.dependencies):
+        changes["dependencies"] = dict(local.dependencies)
+    secret_steps = []
+    if delete:
+        secret_steps.append(Step(local.name, StepKind.DELETE_SECRETS, remote.id, {}, delete))
+    if update:
+        secret_steps.append(Step(local.name, StepKind.UPDATE_SECRETS, remote.id,
+                                 {k: local.secrets[k] for k in update}, update))
+    if missing:
+        secret_steps.append(Step(local.name, StepKind.ADD_SECRETS, remote.id,
+                                 {k: local.secrets[k] for k in missing}, missing))
+    steps = []
+    if remote.enabled and not local.enabled:
+        steps.append(Step(local.name, StepKind.DISABLE, remote.id, {**changes, "enabled": False}))
+    elif local.enabled and not remote.enabled and not secret_steps:
+        steps.append(Step(local.name, StepKind.UPDATE, remote.id, {**changes, "enabled": True}))
+    else:
+        if changes:
+            steps.append(Step(local.name, StepKind.UPDATE, remote.id, changes))
+        if local.enabled and not remote.enabled:
+            secret_steps.append(Step(local.name, StepKind.ENABLE, remote.id, {"enabled": True}))
+    return steps + secret_steps, None
+
+
+def _check_enabled(entries: list[Entry], planned: dict[str, Entry], steps: list[Step],
+                   skipped: list[Skip]) -> None:
+    """Drop what would leave two enabled hooks on one trigger once the plan is done: the hooks
+    the plan enables lose to a hook enabled on the tenant that the plan leaves alone."""
+    final: dict[str, list[str]] = {}
+    for entry in entries:
+        if entry.name in planned:
+            if entry.local is not None and entry.local.enabled:
+                final.setdefault(entry.local.trigger, []).append(entry.name)
+        elif entry.remote is not None and entry.remote.enabled:
+            final.setdefault(entry.remote.trigger, []).append(entry.name)
+    for trigger, names in final.items():
+        if len(names) < 2:
+            continue
+        staying = [n for n in names if n not in planned]
+        for name in names:
+            if name not in planned:
+                continue
+            others = [n for n in names if n != name]
+            if staying:
+                reason = (f"would be the second enabled {trigger} hook: {', '.join(staying)} stays enabled "
+                          f"on the tenant; disable it (push it too) or disable this one")
+            else:
+                reason = f"{', '.join(others)} would also be enabled for {trigger}; enable one of them only"
+            skipped.append(Skip(name, reason, error=True))
+            steps[:] = [s for s in steps if s.hook != name]
+            planned.pop(name, None)
+
+
+def apply_step(snapshot: Snapshot, step: Step, state: SyncState) -> Snapshot:
+    """What the tenant's copy is after `step` succeeded (for the state file)."""
+    kind, changes = step.kind, step.changes
+    if kind is StepKind.CREATE:
+        return Snapshot.make(changes["name"], changes["triggerId"], changes.get("enabled", False),
+                             changes["script"], dependencies=changes.get("dependencies") or {})
+    if kind in (StepKind.UPDATE, StepKind.DISABLE, StepKind.ENABLE):
+        out = snapshot
+        if "name" in changes:
+            out = out.with_changes(name=changes["name"])
+        if "script" in changes:
+            out = out.with_changes(script_sha256=script_digest(changes["script"]))
+        if "dependencies" in changes:
+            out = out.with_changes(dependencies=changes["dependencies"])
+        if "enabled" in changes:
+            out = out.with_changes(enabled=bool(changes["enabled"]))
+        return out
+    secrets = snapshot.secret_map
+    if kind is StepKind.DELETE_SECRETS:
+        for key in step.keys:
+            secrets.pop(key, None)
+    else:
+        secrets.update({k: state.fingerprint(v) for k, v in changes.items()})
+    return snapshot.with_changes(secrets=secrets)
+
+
+# ---------------------------------------------------------------------------- pull
+
+
+class PullAction(StrEnum):
+    WRITE = "write"  # the workspace takes the tenant's copy
+    CREATE = "create"  # a new hook in the workspace
+    BESIDE = "beside"  # conflict: the tenant's script goes to <name>.remote.js
+    RECORD = "record"  # the two are the same: remember it as synced
+
+
+@dataclass
+class PullItem:
+    entry: Entry
+    action: PullAction
+
+
+@dataclass
+class PullPlan:
+    items: list[PullItem]
+    skipped: list[Skip]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"actions": [{"hook": i.entry.name, "action": str(i.action)} for i in self.items],
+                "skipped": [s.to_json() for s in self.skipped]}
+
+
+def plan_pull(entries: Iterable[Entry], *, only: Iterable[str] | None = None) -> PullPlan:
+    """What `pull` does per hook. It never overwrites a local change: a conflict puts the tenant's
+    copy beside the local one."""
+    wanted = None if only is None else set(only)
+    items: list[PullItem] = []
+    skipped: list[Skip] = []
+    for entry in entries:
+        if wanted is not None and entry.name not in wanted:
+            continue
+        status = entry.status
+        if status is Status.IN_SYNC:
+            if needs_record(entry):
+                items.append(PullItem(entry, PullAction.RECORD))
+        elif status is Status.CHANGED_REMOTELY:
+            items.append(PullItem(entry, PullAction.WRITE))
+        elif status is Status.ONLY_REMOTE:
+            if entry.base is not None:
+                skipped.append(Skip(entry.name, "deleted in the workspace since the last sync: restore its "
+                                                "files to keep it, or push --allow-delete to delete it on the tenant"))
+            else:
+                items.append(PullItem(entry, PullAction.CREATE))
+        elif status is Status.CONFLICT:
+            if entry.local is None:
+                skipped.append(Skip(entry.name, f"conflict: {entry.note}; restore its files to get the "
+                                                f"tenant's copy"))
+            else:
+                items.append(PullItem(entry, PullAction.BESIDE))
+        elif status is Status.CHANGED_LOCALLY:
+            skipped.append(Skip(entry.name, f"changed locally ({', '.join(entry.local_changes)}): push it"))
+        elif status is Status.ONLY_LOCAL:
+            if entry.base is not None:
+                skipped.append(Skip(entry.name, "deleted on the tenant since the last sync: push to create it "
+                                                "again, or delete it here"))
+    return PullPlan(items, skipped)
+
+
+# ---------------------------------------------------------------------------- diff
+
+
+def _settings_lines(name: str, trigger: str, enabled: bool, dependencies: Mapping[str, str],
+                    secrets: Mapping[str, str]) -> list[str]:
+    shown = {
+        "name": name, "triggerId": trigger, "enabled": enabled,
+        "dependencies": dict(sorted(dependencies.items())), "secrets": dict(sorted(secrets.items())),
+    }
+    return json.dumps(shown, indent=2, ensure_ascii=False).splitlines(keepends=True)
+
+
+def diff_entry(entry: Entry, state: SyncState, *, script_path: str | None = None) -> str:
+    """A unified diff from the tenant's copy (---) to the workspace's (+++): the script, then the
+    settings. Secret values never appear: a secret shows as "(set)", "(changed here)" when the
+    workspace's value differs from the one last pushed, or "(value kept)" for _VALUE_NOT_SHOWN_."""
+    import difflib
+
+    name = entry.name
+    local, remote = entry.local, entry.remote
+    remote_label = f"tenant/{name}.js" if remote else "/dev/null"
+    local_label = (script_path or f"hooks/{name}.js") if local else "/dev/null"
+    remote_script = remote.script if remote else ""
+    local_script = local.script if local else ""
+    out: list[str] = []
+
+    def lines(text: str) -> list[str]:
+        parts = text.splitlines(keepends=True)
+        if parts and not parts[-1].endswith("\n"):
+            parts[-1] += "\n\\ No newline at end of file\n"
+        return parts
+
+    out.extend(difflib.unified_diff(lines(remote_script), lines(local_script), remote_label, local_label))
+    base = entry.base.secret_map if entry.base else {}
+    remote_secrets = {k: "(set)" for k in sorted(remote.secret_keys)} if remote else {}
+    local_secrets: dict[str, str] = {}
+    if local:
+        for key, value in local.secrets.items():
+            if value == VALUE_NOT_SHOWN:
+                local_secrets[key] = "(value kept)"
+            elif key in remote_secrets and base.get(key) not in (None, state.fingerprint(value)):
+                local_secrets[key] = "(changed here)"
+            elif key in remote_secrets and base.get(key) is None:
+                local_secrets[key] = "(set, not pushed from here yet)"
+            else:
+                local_secrets[key] = "(set)"
+    remote_settings = _settings_lines(remote.name, remote.trigger, remote.enabled, remote.dependencies,
+                                      remote_secrets) if remote else []
+    local_settings = _settings_lines(local.name, local.trigger, local.enabled, local.dependencies,
+                                     local_secrets) if local else []
+    out.extend(difflib.unified_diff(
+        remote_settings, local_settings,
+        f"tenant/{name} (settings)" if remote else "/dev/null",
+        f"hooks/{name}.json (settings)" if local else "/dev/null",
+    ))
+    return "".join(out)

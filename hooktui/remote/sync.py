@@ -1,0 +1,455 @@
+"""Sync a workspace with a tenant over a ManagementClient: read both sides, report each hook's
+status, push and pull, enable and disable. The decisions are hooktui.core.sync's; this module does
+the requests and the file writes, in the order the plans say, and keeps the state file true to
+what succeeded.
+
+Progress goes to `on_progress` as lines of text (the CLI prints them, the console's log stream
+shows them); rate-limit waits go to the client's own `on_event`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hooktui.core.sync import (
+    VALUE_NOT_SHOWN,
+    Entry,
+    LocalHook,
+    PullAction,
+    PullItem,
+    PullPlan,
+    PushPlan,
+    RemoteHook,
+    Skip,
+    Snapshot,
+    Status,
+    Step,
+    StepKind,
+    SyncState,
+    apply_step,
+    compare,
+    plan_pull,
+    plan_push,
+)
+from hooktui.core.workspace import Hook, Workspace, WorkspaceError, keyword_replace
+from hooktui.remote.client import ApiError, ManagementClient, RemoteError
+
+Progress = Callable[[str], None]
+READ_CONCURRENCY = 4  # secrets reads in flight; the client's pacing keeps them inside the bucket
+WRITE_CONCURRENCY = 4
+
+
+def local_hooks(ws: Workspace) -> tuple[list[LocalHook], dict[str, str]]:
+    """The workspace's hooks as a push would send them, and why some cannot be sent."""
+    out: list[LocalHook] = []
+    refused: dict[str, str] = {}
+    for hook in ws.hooks:
+        errors = [p for p in hook.problems if p.severity == "error"]
+        if errors:
+            refused[hook.deployed_name] = "invalid: " + "; ".join(str(p) for p in errors)
+        try:
+            script = ws.read_script(hook)
+        except WorkspaceError as exc:
+            refused.setdefault(hook.deployed_name, str(exc))
+            script = ""
+        out.append(LocalHook(hook.deployed_name, hook.trigger, hook.enabled, script,
+                             dict(hook.dependencies), dict(hook.secrets)))
+    return out, refused
+
+
+@dataclass
+class HookOutcome:
+    """What a push did to one hook."""
+
+    hook: str
+    done: list[Step] = field(default_factory=list)
+    failed: Step | None = None
+    error: str | None = None
+    not_done: list[Step] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None and not self.not_done
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "hook": self.hook, "ok": self.ok,
+            "done": [s.describe() for s in self.done],
+            "failed": self.failed.describe() if self.failed else None,
+            "error": self.error,
+            "not_done": [s.describe() for s in self.not_done],
+        }
+
+
+@dataclass
+class PushReport:
+    plan: PushPlan
+    outcomes: dict[str, HookOutcome]
+
+    @property
+    def ok(self) -> bool:
+        return all(o.ok for o in self.outcomes.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "hooks": [o.to_json() for o in self.outcomes.values()],
+                "skipped": [s.to_json() for s in self.plan.skipped]}
+
+
+@dataclass
+class PullOutcome:
+    hook: str
+    action: PullAction
+    ok: bool
+    message: str
+    files: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"hook": self.hook, "action": str(self.action), "ok": self.ok, "message": self.message,
+                "files": self.files}
+
+
+@dataclass
+class PullReport:
+    plan: PullPlan
+    outcomes: list[PullOutcome]
+
+    @property
+    def ok(self) -> bool:
+        return all(o.ok for o in self.outcomes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "hooks": [o.to_json() for o in self.outcomes],
+                "skipped": [s.to_json() for s in self.plan.skipped]}
+
+
+class Syncer:
+    """One workspace against one tenant."""
+
+    def __init__(self, ws: Workspace, client: ManagementClient, *, on_progress: Progress | None = None,
+                 state: SyncState | None = None) -> None:
+        self.ws = ws
+        self.client = client
+        self.tenant_key = client.base_url
+        self.state = state or SyncState.load(ws.state_dir)
+        self.on_progress = on_progress
+
+    def _say(self, text: str) -> None:
+        if self.on_progress is not None:
+            self.on_progress(text)
+
+    # ------------------------------------------------------------------ reading
+
+    async def entries(self, *, all_secrets: bool = False) -> list[Entry]:
+        """Every hook's status. Secret names are read for each tenant hook that has a local or
+        synced counterpart (and for all with `all_secrets`, as pull needs)."""
+        self.ws.reload()
+        locals_, _ = local_hooks(self.ws)
+        listed = await self.client.list_hooks()
+        tenant = self.state.tenant(self.tenant_key)
+        names = {h.name for h in locals_}
+        wanted = [
+            h for h in listed
+            if all_secrets or str(h.get("id")) in tenant.hooks or h.get("name") in names
+        ]
+        keys = await self._secret_keys([str(h["id"]) for h in wanted])
+        remotes = [RemoteHook.from_api(h, keys.get(str(h["id"]), ())) for h in listed]
+        return compare(locals_, remotes, tenant, self.state)
+
+    async def _secret_keys(self, ids: list[str]) -> dict[str, list[str]]:
+        limit = asyncio.Semaphore(READ_CONCURRENCY)
+        out: dict[str, list[str]] = {}
+
+        async def one(hook_id: str) -> None:
+            async with limit:
+                try:
+                    out[hook_id] = sorted(await self.client.get_secrets(hook_id))
+                except ApiError as exc:
+                    if exc.status != 404:  # deleted since the listing: it shows as gone next time
+                        raise
+                    out[hook_id] = []
+
+        await asyncio.gather(*(one(i) for i in ids))
+        return out
+
+    # ------------------------------------------------------------------ push
+
+    async def plan_push(self, only: Iterable[str] | None = None, *, force: bool = False,
+                        allow_delete: bool = False, refused: dict[str, str] | None = None) -> PushPlan:
+        entries = await self.entries()
+        _, invalid = local_hooks(self.ws)
+        known = {e.name for e in entries}
+        only = list(only) if only is not None else None
+        if only is not None:
+            unknown = [n for n in only if n not in known]
+            if unknown:
+                raise WorkspaceError(f"no hook named {', '.join(unknown)} in the workspace or on the tenant; "
+                                     f"`hooktui status` lists them")
+        return plan_push(entries, self.state, only=only, force=force, allow_delete=allow_delete,
+                         refused={**invalid, **(refused or {})})
+
+    async def push(self, plan: PushPlan) -> PushReport:
+        """Apply the plan phase by phase. After each step that succeeds the state file records
+        what the tenant now has; a hook whose step fails gets no further step."""
+        outcomes = {name: HookOutcome(name) for name in plan.hooks()}
+        current: dict[str, Snapshot] = dict(plan.start)
+        ids: dict[str, str | None] = {}
+        for entry in plan.record:
+            self._record_entry(entry)
+        phases: dict[int, list[Step]] = {}
+        from hooktui.core.sync import PHASE
+
+        for step in plan.steps:
+            phases.setdefault(PHASE[step.kind], []).append(step)
+        limit = asyncio.Semaphore(WRITE_CONCURRENCY)
+
+        async def run(step: Step) -> None:
+            outcome = outcomes[step.hook]
+            if outcome.failed is not None:
+                outcome.not_done.append(step)
+                return
+            remote_id = step.remote_id
+            if step.kind is not StepKind.CREATE and step.kind is not StepKind.DELETE:
+                remote_id = ids.get(step.hook, remote_id)
+            async with limit:
+                try:
+                    new_id = await self._do(step, remote_id)
+                except RemoteError as exc:
+                    outcome.failed, outcome.error = step, str(exc)
+                    self._say(f"{step.hook}: {step.describe()} failed: {exc}")
+                    return
+            outcome.done.append(step)
+            self._say(f"{step.hook}: {step.describe()} done")
+            entry = plan.entries.get(step.hook)
+            if step.kind is StepKind.DELETE:
+                self.state.forget(self.tenant_key, str(remote_id))
+                ids[step.hook] = None
+                return
+            if new_id is not None:
+                ids[step.hook] = new_id
+            hook_id = ids.get(step.hook) or remote_id
+            current[step.hook] = apply_step(current[step.hook], step, self.state)
+            local_name = entry.local.name if entry and entry.local else step.hook
+            if hook_id:
+                self.state.record(self.tenant_key, hook_id, local_name, current[step.hook])
+
+        for phase in sorted(phases):
+            await asyncio.gather(*(run(step) for step in phases[phase]))
+        return PushReport(plan, outcomes)
+
+    async def _do(self, step: Step, remote_id: str | None) -> str | None:
+        api = self.client
+        kind = step.kind
+        if kind is StepKind.CREATE:
+            created = await api.create_hook(step.changes)
+            return str(created["id"])
+        assert remote_id is not None, step
+        if kind is StepKind.DELETE:
+            await api.delete_hook(remote_id)
+        elif kind in (StepKind.UPDATE, StepKind.DISABLE, StepKind.ENABLE):
+            await api.update_hook(remote_id, step.changes)
+        elif kind is StepKind.DELETE_SECRETS:
+            await api.delete_secrets(remote_id, step.keys)
+        elif kind is StepKind.UPDATE_SECRETS:
+            await api.update_secrets(remote_id, step.changes)
+        elif kind is StepKind.ADD_SECRETS:
+            await api.add_secrets(remote_id, step.changes)
+        return None
+
+    def _record_entry(self, entry: Entry) -> None:
+        assert entry.local is not None and entry.remote is not None
+        self.state.record(self.tenant_key, entry.remote.id, entry.local.name, entry.local.snapshot(self.state))
+
+    # ------------------------------------------------------------------ pull
+
+    async def plan_pull(self, only: Iterable[str] | None = None) -> PullPlan:
+        entries = await self.entries(all_secrets=True)
+        only = list(only) if only is not None else None
+        if only is not None:
+            known = {e.name for e in entries}
+            unknown = [n for n in only if n not in known]
+            if unknown:
+                raise WorkspaceError(f"no hook named {', '.join(unknown)} in the workspace or on the tenant; "
+                                     f"`hooktui status` lists them")
+        return plan_pull(entries, only=only)
+
+    async def pull(self, plan: PullPlan) -> PullReport:
+        """Write the tenant's copies into the workspace. Disables go first, so that the workspace
+        never holds two enabled hooks of one trigger because of a pull."""
+        order = sorted(plan.items, key=lambda i: bool(i.entry.remote and i.entry.remote.enabled))
+        outcomes = []
+        for item in order:
+            try:
+                outcome = self._pull_one(item)
+            except (WorkspaceError, OSError) as exc:
+                outcome = PullOutcome(item.entry.name, item.action, False, f"not pulled: {exc}")
+            outcomes.append(outcome)
+            self._say(f"{outcome.hook}: {outcome.message}")
+        self.ws.reload()
+        return PullReport(plan, outcomes)
+
+    def _pull_one(self, item: PullItem) -> PullOutcome:
+        entry, action = item.entry, item.action
+        remote = entry.remote
+        assert remote is not None
+        name = entry.name
+        if action is PullAction.RECORD:
+            self._record_entry(entry)
+            return PullOutcome(name, action, True, "already the same; recorded as in sync")
+        if action is PullAction.CREATE:
+            created = self.ws.create_hook(remote.name, remote.trigger, remote.script)
+            hook = self.ws.update_meta(created, enabled=remote.enabled, dependencies=dict(remote.dependencies),
+                                       secrets=dict.fromkeys(sorted(remote.secret_keys), VALUE_NOT_SHOWN))
+            self._record_pulled(entry, hook)
+            files = [self._rel(hook.meta_path), self._rel(hook.script_path)]
+            note = (f" (secret values are not readable through the API: fill in {', '.join(sorted(remote.secret_keys))})"
+                    if remote.secret_keys else "")
+            return PullOutcome(name, action, True, f"created {', '.join(files)}{note}", files)
+        assert entry.local is not None
+        hook = self.ws.hook(entry.local.name)
+        if action is PullAction.BESIDE:
+            return self._write_beside(entry, hook, "conflict")
+        # WRITE: the tenant changed, the workspace did not.
+        changed = entry.remote_changes
+        raw_script = self.ws.raw_script(hook) if hook.script_path is not None else ""
+        templated = "script" in changed and keyword_replace(raw_script, self.ws.keywords) != raw_script
+        if templated:
+            return self._write_beside(entry, hook, "keywords")
+        files: list[str] = []
+        if "name" in changed and hook.deployed_name != remote.name:
+            hook = self.ws.rename_hook(hook, remote.name)
+        if "script" in changed:
+            self.ws.write_script(hook, remote.script)
+            files.append(self._rel(hook.script_path))
+        meta: dict[str, Any] = {}
+        if "triggerId" in changed:
+            meta["triggerId"] = remote.trigger
+        if "enabled" in changed:
+            meta["enabled"] = remote.enabled
+        if "dependencies" in changed:
+            meta["dependencies"] = dict(remote.dependencies)
+        new_keys: list[str] = []
+        if "secrets" in changed:
+            raw = self.ws.raw_meta(hook).get("secrets") or {}
+            raw = raw if isinstance(raw, dict) else {}
+            new_keys = sorted(k for k in remote.secret_keys if k not in raw)
+            meta["secrets"] = {k: raw.get(k, VALUE_NOT_SHOWN) for k in sorted(remote.secret_keys)}
+        if meta or "name" in changed:
+            hook = self.ws.update_meta(hook, **meta)
+            files.append(self._rel(hook.meta_path))
+        self._record_pulled(entry, hook)
+        note = f" (new secret {', '.join(new_keys)}: fill in its value)" if new_keys else ""
+        return PullOutcome(name, action, True, f"took the tenant's {', '.join(changed)}{note}",
+                           list(dict.fromkeys(files)))
+
+    def _write_beside(self, entry: Entry, hook: Hook, why: str) -> PullOutcome:
+        remote = entry.remote
+        assert remote is not None and hook.script_path is not None
+        target = hook.script_path.with_name(f"{hook.script_path.stem}.remote.js")
+        from hooktui.core.files import atomic_write
+
+        atomic_write(target, remote.script)
+        rel = self._rel(target)
+        settings = [f for f in entry.remote_changes if f != "script"]
+        local = entry.local
+        shown = []
+        for fld in settings:
+            if fld == "enabled":
+                shown.append(f"enabled is {str(remote.enabled).lower()} on the tenant")
+            elif fld == "triggerId":
+                shown.append(f"triggerId is {remote.trigger} on the tenant")
+            elif fld == "dependencies":
+                shown.append(f"dependencies on the tenant: {dict(remote.dependencies) or 'none'}")
+            elif fld == "secrets" and local is not None:
+                only_remote = sorted(set(remote.secret_keys) - set(local.secrets))
+                only_local = sorted(set(local.secrets) - set(remote.secret_keys))
+                if only_remote or only_local:
+                    shown.append("secrets differ (tenant only: " + (", ".join(only_remote) or "none")
+                                 + "; here only: " + (", ".join(only_local) or "none") + ")")
+            elif fld == "name":
+                shown.append(f"named {remote.name} on the tenant")
+        settings_note = f"; {'; '.join(shown)}" if shown else ""
+        if why == "keywords":
+            message = (f"the tenant changed the script, but the local one uses keyword placeholders, so it "
+                       f"was not overwritten: the tenant's copy is in {rel}; merge it by hand{settings_note}")
+        else:
+            message = (f"conflict ({entry.note}): your copy is untouched; the tenant's script is in "
+                       f"{rel}{settings_note}. Merge, then push (--force if still in conflict)")
+        return PullOutcome(entry.name, PullAction.BESIDE, False, message, [rel])
+
+    def _record_pulled(self, entry: Entry, hook: Hook) -> None:
+        """After a pull, the base is the tenant's copy (with the secret fingerprints the workspace
+        still holds unchanged values for)."""
+        remote = entry.remote
+        assert remote is not None
+        snap = remote.snapshot()
+        if entry.base is not None and "secrets" not in entry.remote_changes:
+            known = entry.base.secret_map
+            snap = snap.with_changes(secrets={k: known.get(k) for k in snap.secret_map})
+        self.state.record(self.tenant_key, remote.id, hook.deployed_name, snap)
+
+    def _rel(self, path: Any) -> str:
+        try:
+            return path.relative_to(self.ws.root).as_posix()
+        except (ValueError, AttributeError):
+            return str(path)
+
+    # ------------------------------------------------------------------ enable / disable
+
+    async def set_enabled(self, name: str, enabled: bool) -> list[str]:
+        """Enable or disable a hook on the tenant and in the workspace. Enabling disables the
+        other enabled hooks of its trigger first (on both sides). Returns what was done."""
+        entries = await self.entries()
+        entry = next((e for e in entries if e.name == name), None)
+        if entry is None:
+            raise WorkspaceError(f"no hook named {name!r} in the workspace or on the tenant; "
+                                 f"`hooktui status` lists them")
+        if entry.remote is None:
+            raise WorkspaceError(f"{name} is not on the tenant yet: push it first "
+                                 f"(`hooktui push {name}`)")
+        done: list[str] = []
+        tenant = self.state.tenant(self.tenant_key)
+        if enabled:
+            others = [e for e in entries if e.remote is not None and e.remote.enabled and e.name != name
+                      and e.remote.trigger == entry.remote.trigger]
+            for other in others:
+                await self._patch_enabled(other, False, tenant)
+                done.append(f"{other.name}: disabled on the tenant (one enabled hook per trigger)")
+                self._say(done[-1])
+        if entry.remote.enabled != enabled:
+            await self._patch_enabled(entry, enabled, tenant)
+            done.append(f"{name}: {'enabled' if enabled else 'disabled'} on the tenant")
+        else:
+            done.append(f"{name}: already {'enabled' if enabled else 'disabled'} on the tenant")
+        self._say(done[-1])
+        if entry.local is not None and entry.local.enabled != enabled:
+            hook = self.ws.hook(entry.local.name)
+            for other in self.ws.set_enabled(hook, enabled):
+                done.append(f"{other.deployed_name}: disabled in the workspace")
+            done.append(f"{name}: {'enabled' if enabled else 'disabled'} in the workspace")
+            self._say(done[-1])
+        return done
+
+    async def _patch_enabled(self, entry: Entry, enabled: bool, tenant: Any) -> None:
+        assert entry.remote is not None
+        await self.client.update_hook(entry.remote.id, {"enabled": enabled})
+        recorded = tenant.hooks.get(entry.remote.id)
+        if recorded is not None:
+            local, snap = recorded
+            self.state.record(self.tenant_key, entry.remote.id, local, snap.with_changes(enabled=enabled))
+        # Without a base the hook stays "never synced": only its enabled flag is known to match.
+
+
+def summarize(entries: Iterable[Entry]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[str(entry.status)] = counts.get(str(entry.status), 0) + 1
+    return counts
+
+
+__all__ = [
+    "HookOutcome", "PullOutcome", "PullReport", "PushReport", "Syncer", "local_hooks", "summarize",
+    "Skip", "Status",
+]

@@ -1,0 +1,451 @@
+"""Sync against the real emulator on 127.0.0.1: status, diff, push, pull, enable/disable, a conflict,
+faults half-way, and the planner's property (apply a plan, plan again: nothing left)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hooktui.core.config import Credentials
+from hooktui.core.sync import PHASE, VALUE_NOT_SHOWN, StepKind, SyncState, diff_entry
+from hooktui.core.workspace import Workspace
+from hooktui.remote.client import ManagementClient
+from hooktui.remote.emulator import Emulator, RatePlan
+from hooktui.remote.sync import Syncer
+
+EMU_ID, EMU_SECRET = "sync-client", "sync-secret-7d1e0b"
+CE, PRE, POST = "credentials-exchange", "pre-user-registration", "post-user-registration"
+
+
+def script(tag: str, trigger: str = CE) -> str:
+    params = {CE: "client, scope, audience, context, cb"}.get(trigger, "user, context, cb")
+    return f"module.exports = function ({params}) {{\n  // {tag}\n  cb(null, {{}});\n}};\n"
+
+
+def write_hook(root: Path, name: str, trigger: str = CE, *, enabled: bool = False, body: str | None = None,
+               secrets: dict[str, str] | None = None, dependencies: dict[str, str] | None = None) -> None:
+    hooks = root / "hooks"
+    hooks.mkdir(parents=True, exist_ok=True)
+    (hooks / f"{name}.js").write_text(body if body is not None else script(name, trigger))
+    (hooks / f"{name}.json").write_text(json.dumps({
+        "name": name, "triggerId": trigger, "enabled": enabled, "script": f"./{name}.js",
+        "dependencies": dependencies or {}, "secrets": secrets or {},
+    }, indent=2))
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with Emulator(client_id=EMU_ID, client_secret=EMU_SECRET, seed=3) as em:
+        yield em
+
+
+def client(emu: Emulator, **options: Any) -> ManagementClient:
+    return ManagementClient(Credentials(domain=emu.base_url, client_id=EMU_ID, client_secret=EMU_SECRET), **options)
+
+
+def by_name(emu: Emulator) -> dict[str, dict[str, Any]]:
+    return {h["name"]: h for h in emu.hooks.values()}
+
+
+async def statuses(ws: Workspace, emu: Emulator) -> dict[str, str]:
+    async with client(emu) as api:
+        return {e.name: str(e.status) for e in await Syncer(ws, api).entries()}
+
+
+async def push(ws: Workspace, emu: Emulator, **options: Any):
+    only = options.pop("only", None)
+    async with client(emu) as api:
+        syncer = Syncer(ws, api)
+        plan = await syncer.plan_push(only, **options)
+        return plan, await syncer.push(plan)
+
+
+async def pull(ws: Workspace, emu: Emulator, only: list[str] | None = None):
+    async with client(emu) as api:
+        syncer = Syncer(ws, api)
+        return await syncer.pull(await syncer.plan_pull(only))
+
+
+# ---------------------------------------------------------------------------- status, push, diff
+
+
+async def test_first_push_creates_everything_and_records_it(tmp_path, emu):
+    write_hook(tmp_path, "claims", CE, enabled=True, secrets={"API_KEY": "k-123456789"})
+    write_hook(tmp_path, "signup", PRE)
+    ws = Workspace(tmp_path)
+    assert await statuses(ws, emu) == {"claims": "only local", "signup": "only local"}
+
+    plan, report = await push(ws, emu)
+    assert report.ok
+    kinds = [(s.hook, s.kind) for s in plan.steps]
+    # The hook with secrets is created disabled, gets its secrets, and is enabled last.
+    assert kinds.index(("claims", StepKind.CREATE)) < kinds.index(("claims", StepKind.ADD_SECRETS)) \
+        < kinds.index(("claims", StepKind.ENABLE))
+    hooks = by_name(emu)
+    assert sorted(hooks) == ["claims", "signup"]
+    assert hooks["claims"]["enabled"] is True and hooks["signup"]["enabled"] is False
+    assert emu.secrets[hooks["claims"]["id"]] == {"API_KEY": "k-123456789"}
+    assert await statuses(ws, emu) == {"claims": "in sync", "signup": "in sync"}
+
+    state_file = tmp_path / ".hooktui" / "state.json"
+    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
+    text = state_file.read_text()
+    assert "k-123456789" not in text  # a fingerprint, never the value
+    saved = json.loads(text)["tenants"][emu.base_url]["hooks"]
+    assert {v["local"] for v in saved.values()} == {"claims", "signup"}
+    assert set(saved) == {h["id"] for h in hooks.values()}
+
+    again, _ = await push(ws, emu)
+    assert again.steps == [] and again.skipped == []
+
+
+async def test_a_local_change_is_diffed_and_pushed(tmp_path, emu):
+    write_hook(tmp_path, "claims", CE)
+    ws = Workspace(tmp_path)
+    await push(ws, emu)
+    (tmp_path / "hooks" / "claims.js").write_text(script("changed here"))
+    ws.update_meta("claims", dependencies={"lodash": "4.17.21"})
+    async with client(emu) as api:
+        syncer = Syncer(ws, api)
+        [entry] = await syncer.entries()
+        assert str(entry.status) == "changed locally"
+        assert entry.local_changes == ["script", "dependencies"]
+        text = diff_entry(entry, syncer.state)
+    assert "--- tenant/claims.js" in text and "+++ hooks/claims.js" in text
+    assert "-  // claims\n+  // changed here" in text
+    assert '+  "dependencies": {\n+    "lodash": "4.17.21"' in text
+
+    plan, report = await push(ws, emu)
+    assert [(s.kind, sorted(s.changes)) for s in plan.steps] == [(StepKind.UPDATE, ["dependencies", "script"])]
+    assert report.ok
+    assert by_name(emu)["claims"]["script"] == script("changed here")
+    assert await statuses(ws, emu) == {"claims": "in sync"}
+
+
+async def test_a_remote_change_is_left_by_push_and_taken_by_pull(tmp_path, emu):
+    write_hook(tmp_path, "claims", CE)
+    ws = Workspace(tmp_path)
+    await push(ws, emu)
+    hook_id = by_name(emu)["claims"]["id"]
+    emu.hooks[hook_id]["script"] = script("edited in the dashboard")
+    emu.hooks[hook_id]["dependencies"] = {"axios": "1.7.0"}
+    assert await statuses(ws, emu) == {"claims": "changed remotely"}
+
+    plan, _ = await push(ws, emu)
+    assert plan.steps == []
+    assert "pull it first" in plan.skipped[0].reason
+
+    report = await pull(ws, emu)
+    assert report.ok
+    assert (tmp_path / "hooks" / "claims.js").read_text() == script("edited in the dashboard")
+    assert json.loads((tmp_path / "hooks" / "claims.json").read_text())["dependencies"] == {"axios": "1.7.0"}
+    assert await statuses(ws, emu) == {"claims": "in sync"}
+
+
+async def test_a_conflict_is_never_overwritten_by_pull_and_needs_force_to_push(tmp_path, emu):
+    write_hook(tmp_path, "claims", CE)
+    ws = Workspace(tmp_path)
+    await push(ws, emu)
+    hook_id = by_name(emu)["claims"]["id"]
+    emu.hooks[hook_id]["script"] = script("theirs")
+    local_file = tmp_path / "hooks" / "claims.js"
+    local_file.write_text(script("mine"))
+    assert await statuses(ws, emu) == {"claims": "conflict"}
+
+    plan, report = await push(ws, emu)
+    assert plan.steps == [] and report.outcomes == {}
+    assert plan.skipped[0].reason.startswith("conflict")
+    assert emu.hooks[hook_id]["script"] == script("theirs")
+
+    pulled = await pull(ws, emu)
+    assert not pulled.ok
+    assert local_file.read_text() == script("mine")  # untouched
+    beside = tmp_path / "hooks" / "claims.remote.js"
+    assert beside.read_text() == script("theirs")
+    assert "claims.remote.js" in pulled.outcomes[0].message
+    assert await statuses(ws, emu) == {"claims": "conflict"}  # a .remote.js is not a hook
+
+    plan, report = await push(ws, emu, force=True)
+    assert report.ok and emu.hooks[hook_id]["script"] == script("mine")
+    assert await statuses(ws, emu) == {"claims": "in sync"}
+
+
+async def test_resolving_a_conflict_by_hand_makes_it_in_sync(tmp_path, emu):
+    write_hook(tmp_path, "claims", CE)
+    ws = Workspace(tmp_path)
+    await push(ws, emu)
+    hook_id = by_name(emu)["claims"]["id"]
+    emu.hooks[hook_id]["script"] = script("same on both sides")
+    (tmp_path / "hooks" / "claims.js").write_text(script("same on both sides"))
+    assert await statuses(ws, emu) == {"claims": "in sync"}
+    plan, _ = await push(ws, emu)
+    assert plan.steps == [] and [e.name for e in plan.record] == ["claims"]
+
+
+async def test_hooks_on_both_sides_never_synced_are_matched_by_name(tmp_path, emu):
+    emu.seed_hooks([{"name": "claims", "triggerId": CE, "script": script("claims")},
+                    {"name": "other", "triggerId": PRE, "script": script("x", PRE)}])
+    write_hook(tmp_path, "claims", CE)
+    write_hook(tmp_path, "signup", PRE, body=script("differs", PRE))
+    ws = Workspace(tmp_path)
+    assert await statuses(ws, emu) == {"claims": "in sync", "other": "only remote", "signup": "only local"}
+
+
+async def test_a_trigger_change_is_delete_and_create_with_the_secrets_posted_again(tmp_path, emu):
+    write_hook(tmp_path, "flow", CE, secrets={"TOKEN": "t-1", "URL": "https://x"})
+    ws = Workspace(tmp_path)
+    await push(ws, emu)
+    old_id = by_name(emu)["flow"]["id"]
+    write_hook(tmp_path, "flow", PRE, body=script("flow", PRE), secrets={"TOKEN": "t-1", "URL": "https://x"})
+    ws.reload()
+    plan, report = await push(ws, emu)
+    assert [s.kind for s in plan.steps] == [StepKind.DELETE, StepKind.CREATE, StepKind.ADD_SECRETS]
+    assert report.ok
+    [hook] = emu.hooks.values()
+    assert hook["triggerId"] == PRE and hook["id"] != old_id
+    assert emu.secrets[hook["id"]] == {"TOKEN": "t-1", "URL": "https://x"}
+    state = SyncState.load(tmp_path / ".hooktui")
+    assert list(state.tenant(emu.base_url).hooks) == [hook["id"]]
+    assert await statuses(ws, emu) == {"flow": "in sync"}
+
+
+async def test_secrets_sync_as_delete_update_create_and_value_not_shown_keeps(tmp_path, emu):
+    write_hook(tmp_path, "sms", CE, secrets={"KEEP": "k", "CHANGE": "old", "DROP": "d"})
+    ws = Workspace(tmp_path)
+    await push(ws, emu)
+    hook_id = by_name(emu)["sms"]["id"]
+    write_hook(tmp_path, "sms", CE, secrets={"KEEP": VALUE_NOT_SHOWN, "CHANGE": "new", "ADD": "a"})
+    ws.reload()
+    assert await statuses(ws, emu) == {"sms": "changed locally"}
+    plan, report = await push(ws, emu)
+    assert [(s.kind, s.keys) for s in plan.steps] == [
+        (StepKind.DELETE_SECRETS, ["DROP"]), (StepKind.UPDATE_SECRETS, ["CHANGE"]), (StepKind.ADD_SECRETS, ["ADD"]),
+    ]
+    assert report.ok
+    assert emu.secrets[hook_id] == {"KEEP": "k", "CHANGE": "new", "ADD": "a"}
+    assert await statuses(ws, emu) == {"sms": "in sync"}
+
+
+async def test_a_new_secret_without_a_value_is_refused_and_named(tmp_path, emu):
+    write_hook(tmp_path, "sms", CE, secrets={"API_KEY": VALUE_NOT_SHOWN})
+    write_hook(tmp_path, "fine", PRE)
+    ws = Workspace(tmp_path)
+    plan, report = await push(ws, emu)
+    [skip] = plan.skipped
+    assert skip.hook == "sms" and skip.error and "API_KEY" in skip.reason and VALUE_NOT_SHOWN in skip.reason
+    assert report.ok and sorted(by_name(emu)) == ["fine"]
+
+
+async def test_enabling_moves_between_hooks_of_a_trigger_with_disable_first(tmp_path, emu):
+    write_hook(tmp_path, "a", CE, enabled=True)
+    write_hook(tmp_path, "b", CE, enabled=False, secrets={"S": "1"})
+    ws = Workspace(tmp_path)
+    await push(ws, emu)
+    ws.set_enabled("b", True)
+    ws.update_meta("b", secrets={"S": "2"})
+    enabled_counts: list[int] = []
+    emu.on_request = lambda record: enabled_counts.append(
+        sum(1 for h in emu.hooks.values() if h["enabled"] and h["triggerId"] == CE))
+    plan, report = await push(ws, emu)
+    assert report.ok, report.to_json()
+    order = [(s.hook, s.kind) for s in plan.steps]
+    assert order == [("a", StepKind.DISABLE), ("b", StepKind.UPDATE_SECRETS), ("b", StepKind.ENABLE)]
+    assert max(enabled_counts) == 1  # never two enabled hooks of one trigger
+    assert by_name(emu)["b"]["enabled"] and not by_name(emu)["a"]["enabled"]
+
+
+async def test_a_second_enabled_hook_kept_on_the_tenant_blocks_the_enable(tmp_path, emu):
+    emu.seed_hooks([{"name": "theirs", "triggerId": CE, "script": script("t"), "enabled": True}])
+    write_hook(tmp_path, "mine", CE, enabled=True)
+    ws = Workspace(tmp_path)
+    plan, report = await push(ws, emu)
+    assert plan.steps == []
+    refused = {s.hook: s for s in plan.skipped}
+    assert refused["mine"].error and "theirs stays enabled" in refused["mine"].reason
+
+
+async def test_only_remote_hooks_are_deleted_only_with_allow_delete(tmp_path, emu):
+    write_hook(tmp_path, "keep", CE)
+    write_hook(tmp_path, "gone", PRE)
+    ws = Workspace(tmp_path)
+    await push(ws, emu)
+    ws.delete_hook("gone")
+    assert await statuses(ws, emu) == {"gone": "only remote", "keep": "in sync"}
+    plan, _ = await push(ws, emu)
+    assert plan.steps == [] and "--allow-delete" in plan.skipped[0].reason
+    assert "gone" in by_name(emu)
+    plan, report = await push(ws, emu, allow_delete=True)
+    assert [(s.hook, s.kind) for s in plan.steps] == [("gone", StepKind.DELETE)]
+    assert report.ok and sorted(by_name(emu)) == ["keep"]
+    assert len(SyncState.load(tmp_path / ".hooktui").tenant(emu.base_url).hooks) == 1
+
+
+async def test_pull_creates_a_remote_only_hook_with_placeholder_secrets(tmp_path, emu):
+    emu.seed_hooks([{"name": "from-tenant", "triggerId": POST, "script": script("t", POST), "enabled": True,
+                     "dependencies": {"axios": "1.7.0"}, "secrets": {"SLACK": "https://hooks.slack.com/x"}}])
+    ws = Workspace(tmp_path)
+    report = await pull(ws, emu)
+    assert report.ok
+    meta = json.loads((tmp_path / "hooks" / "from-tenant.json").read_text())
+    assert meta["enabled"] is True and meta["dependencies"] == {"axios": "1.7.0"}
+    assert meta["secrets"] == {"SLACK": VALUE_NOT_SHOWN}
+    assert (tmp_path / "hooks" / "from-tenant.js").read_text() == script("t", POST)
+    assert "SLACK" in report.outcomes[0].message
+    assert await statuses(ws, emu) == {"from-tenant": "in sync"}
+    plan, _ = await push(ws, emu)  # the placeholder keeps the tenant's value
+    assert plan.steps == []
+
+
+async def test_pull_keeps_keyword_templates_and_writes_beside(tmp_path, emu):
+    (tmp_path / "hooktui.toml").write_text('[keywords]\nNS = "https://example.com/"\n')
+    write_hook(tmp_path, "claims", CE, body="module.exports = function (c, s, a, ctx, cb) { cb(null, {ns: '##NS##'}); };\n")
+    ws = Workspace(tmp_path)
+    await push(ws, emu)
+    [hook] = emu.hooks.values()
+    assert "https://example.com/" in hook["script"]
+    hook["script"] = hook["script"].replace("cb(null", "console.log(1); cb(null")
+    report = await pull(ws, emu)
+    assert not report.ok and "keyword" in report.outcomes[0].message
+    assert "##NS##" in (tmp_path / "hooks" / "claims.js").read_text()
+    assert "console.log(1)" in (tmp_path / "hooks" / "claims.remote.js").read_text()
+
+
+# ---------------------------------------------------------------------------- faults and limits
+
+
+async def test_thirty_hooks_at_the_free_tier_all_land_once_without_a_429(tmp_path):
+    for i in range(30):
+        write_hook(tmp_path, f"hook-{i:02d}", CE)
+    ws = Workspace(tmp_path)
+    with Emulator(client_id=EMU_ID, client_secret=EMU_SECRET, rate=RatePlan.parse("free")) as emu:
+        plan, report = await push(ws, emu)
+        records = list(emu.requests)
+        names = [h["name"] for h in emu.hooks.values()]
+    assert report.ok and len(plan.steps) == 30
+    assert sorted(names) == sorted(f"hook-{i:02d}" for i in range(30))  # all there, none twice
+    assert [r for r in records if r.status == 429] == []
+    # No request reached a bucket the headers had shown empty.
+    assert all(r.remaining_before is not None and r.remaining_before >= 1 for r in records)
+
+
+async def test_injected_5xx_still_ends_with_every_hook_once(tmp_path):
+    for i in range(8):
+        write_hook(tmp_path, f"hook-{i}", CE, secrets={"K": f"v{i}"})
+    ws = Workspace(tmp_path)
+    with Emulator(client_id=EMU_ID, client_secret=EMU_SECRET, fail_rate=0.3, seed=11) as emu:
+        from hooktui.remote.ratelimit import RateLimitConfig
+
+        fast = RateLimitConfig(max_attempts=12, max_total=60.0)
+        plan, report = None, None
+        for _ in range(3):  # what a failed POST (outcome unknown twice) leaves, a rerun finishes
+            async with client(emu, rate_limit=fast) as api:
+                syncer = Syncer(ws, api)
+                plan = await syncer.plan_push()
+                report = await syncer.push(plan)
+            if report.ok:
+                break
+        emu.fail_rate = 0.0
+        names = [h["name"] for h in emu.hooks.values()]
+        secrets = {emu.hooks[i]["name"]: s for i, s in emu.secrets.items()}
+        failures = [r for r in emu.requests if r.status >= 500]
+        now = await statuses(ws, emu)
+    assert failures, "the fault switch injected nothing"
+    assert sorted(names) == sorted(f"hook-{i}" for i in range(8))
+    assert secrets == {f"hook-{i}": {"K": f"v{i}"} for i in range(8)}
+    assert now == {f"hook-{i}": "in sync" for i in range(8)}
+
+
+async def test_a_connection_dropped_after_create_leaves_no_duplicate(tmp_path, emu):
+    write_hook(tmp_path, "claims", CE, secrets={"K": "v"})
+    ws = Workspace(tmp_path)
+    emu.drop_after_processing("POST", "/api/v2/hooks", count=1)
+    emu.drop_after_processing("POST", "/api/v2/hooks/", count=1)  # the secrets too
+    _, report = await push(ws, emu)
+    assert report.ok
+    assert [h["name"] for h in emu.hooks.values()] == ["claims"]
+    [hook_id] = emu.hooks
+    assert emu.secrets[hook_id] == {"K": "v"}
+    assert sum(r.dropped for r in emu.requests) == 2
+
+
+async def test_a_push_that_fails_half_way_reports_it_and_a_rerun_finishes(tmp_path, emu):
+    write_hook(tmp_path, "big", CE, enabled=True, secrets={"S1": "one", "S2": "two"})
+    write_hook(tmp_path, "small", PRE)
+    ws = Workspace(tmp_path)
+
+    def race(record: Any) -> None:
+        # Someone adds a secret to the new hook between our create and our secrets: our POST of
+        # that key gets 409, an error no retry can fix.
+        if record.method == "POST" and record.path == "/api/v2/hooks" and record.status == 201:
+            for hook_id, hook in emu.hooks.items():
+                if hook["name"] == "big":
+                    emu.secrets[hook_id]["S1"] = "theirs"
+
+    emu.on_request = race
+    _, report = await push(ws, emu)
+    emu.on_request = None
+    assert not report.ok
+    big = report.outcomes["big"]
+    assert [s.kind for s in big.done] == [StepKind.CREATE]
+    assert big.failed is not None and big.failed.kind is StepKind.ADD_SECRETS and "S1" in (big.error or "")
+    assert [s.kind for s in big.not_done] == [StepKind.ENABLE]
+    assert report.outcomes["small"].ok
+    assert not by_name(emu)["big"]["enabled"]
+    # The state file knows "big" was created: the rerun does not create it again. The tenant's new
+    # secret makes it a conflict, which --force settles.
+    assert await statuses(ws, emu) == {"big": "conflict", "small": "in sync"}
+    plan, report = await push(ws, emu, force=True)
+    assert [(s.kind, s.keys) for s in plan.steps] == [
+        (StepKind.UPDATE_SECRETS, ["S1"]), (StepKind.ADD_SECRETS, ["S2"]), (StepKind.ENABLE, [])]
+    assert report.ok and len(emu.hooks) == 2
+    [big_id] = [i for i, h in emu.hooks.items() if h["name"] == "big"]
+    assert emu.hooks[big_id]["enabled"] is True and emu.secrets[big_id] == {"S1": "one", "S2": "two"}
+    assert await statuses(ws, emu) == {"big": "in sync", "small": "in sync"}
+
+
+async def test_enable_and_disable_act_on_both_sides(tmp_path, emu):
+    write_hook(tmp_path, "a", CE, enabled=True)
+    write_hook(tmp_path, "b", CE)
+    ws = Workspace(tmp_path)
+    await push(ws, emu)
+    async with client(emu) as api:
+        done = await Syncer(ws, api).set_enabled("b", True)
+    assert done[0] == "a: disabled on the tenant (one enabled hook per trigger)"
+    assert by_name(emu)["b"]["enabled"] and not by_name(emu)["a"]["enabled"]
+    ws.reload()
+    assert ws.hook("b").enabled and not ws.hook("a").enabled
+    assert await statuses(ws, emu) == {"a": "in sync", "b": "in sync"}
+    async with client(emu) as api:
+        await Syncer(ws, api).set_enabled("b", False)
+    assert not by_name(emu)["b"]["enabled"]
+    assert await statuses(ws, emu) == {"a": "in sync", "b": "in sync"}
+
+
+def test_a_damaged_state_file_names_itself_and_the_fix(tmp_path):
+    from hooktui.core.sync import SyncStateError
+
+    (tmp_path / "state.json").write_text("{not json")
+    with pytest.raises(SyncStateError, match=r"state\.json is damaged .* delete it"):
+        SyncState.load(tmp_path)
+
+
+def test_phases_put_what_frees_a_slot_before_what_takes_it():
+    assert PHASE[StepKind.DELETE] < PHASE[StepKind.DISABLE] < PHASE[StepKind.UPDATE] \
+        < PHASE[StepKind.DELETE_SECRETS] < PHASE[StepKind.UPDATE_SECRETS] < PHASE[StepKind.ADD_SECRETS] \
+        < PHASE[StepKind.ENABLE]
+
+
+def test_state_file_is_private_even_when_umask_is_loose(tmp_path):
+    old = os.umask(0)
+    try:
+        state = SyncState.load(tmp_path / ".hooktui")
+        state.save()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / ".hooktui" / "state.json").stat().st_mode) == 0o600
