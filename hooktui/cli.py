@@ -1,4 +1,5 @@
-"""hooktui's headless command line: run, validate, list, new, deps install and login, over hooktui.core.
+"""hooktui's headless command line: run, validate, list, new, deps install and login, over hooktui.core;
+status, diff, push, pull, enable, disable and logs against a tenant (in hooktui.cli_sync).
 
 Exit codes: 0 success; 1 the hook, the check or the install failed; 2 bad usage or bad input
 (unknown hook, invalid payload, no Node.js...); 3 a bug in hooktui itself.
@@ -33,6 +34,7 @@ from hooktui.core.config import (
 from hooktui.core.executor import Executor, ExecutorError, LogEvent, RunResult, find_node
 from hooktui.core.payloads import PayloadError, default_payload, find_payload, parse_payload
 from hooktui.core.redaction import Redactor
+from hooktui.core.sync import SyncStateError
 from hooktui.core.templates import template_for
 from hooktui.core.triggers import Trigger
 from hooktui.core.workspace import Hook, HookNotFound, Problem, Workspace, WorkspaceError
@@ -79,7 +81,8 @@ class CliError(Exception):
 
 
 # Errors of the core that mean "the input is not usable", each with a message written for people.
-_EXPECTED = (WorkspaceError, HookNotFound, PayloadError, ConfigError, ExecutorError, deps.NpmNotFound)
+_EXPECTED = (WorkspaceError, HookNotFound, PayloadError, ConfigError, ExecutorError, deps.NpmNotFound,
+             SyncStateError)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -596,6 +599,10 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--registry", metavar="URL", type=_registry_url, help="the npm registry to install from")
     install.set_defaults(handler=cmd_deps_install)
     dep.set_defaults(handler=None, parser=dep, example="hooktui deps install")
+
+    from hooktui.cli_sync import add_commands  # here: it imports this module
+
+    add_commands(command, where, as_json)
 
     command("console", cmd_console, "open the console on the workspace (what bare `hooktui` does)", [where],
             description="Open the four-pane console: hook list, editor, payload tester, log stream.")

@@ -449,3 +449,96 @@ def test_state_file_is_private_even_when_umask_is_loose(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / ".hooktui" / "state.json").stat().st_mode) == 0o600
+
+
+# ---------------------------------------------------------------------------- the planner's property
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+NAMES = ["h1", "h2", "h3", "h4"]
+hook_spec = st.fixed_dictionaries({
+    "trigger": st.sampled_from([CE, PRE]),
+    "tag": st.integers(0, 2),
+    "enabled": st.booleans(),
+    "deps": st.sampled_from([{}, {"lodash": "4.17.21"}]),
+    "secrets": st.dictionaries(st.sampled_from(["A", "B", "C"]), st.sampled_from(["1", "2"]), max_size=3),
+})
+side = st.dictionaries(st.sampled_from(NAMES), hook_spec, max_size=4)
+
+
+def one_enabled_per_trigger(specs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    seen: set[str] = set()
+    out = {}
+    for name, spec in sorted(specs.items()):
+        spec = dict(spec)
+        if spec["enabled"]:
+            spec["enabled"] = spec["trigger"] not in seen
+            seen.add(spec["trigger"])
+        out[name] = spec
+    return out
+
+
+def write_side(root: Path, specs: dict[str, dict[str, Any]]) -> None:
+    hooks = root / "hooks"
+    if hooks.exists():
+        for f in hooks.iterdir():
+            f.unlink()
+    for name, spec in one_enabled_per_trigger(specs).items():
+        write_hook(root, name, spec["trigger"], enabled=spec["enabled"], body=script(f"v{spec['tag']}", spec["trigger"]),
+                   secrets=spec["secrets"], dependencies=spec["deps"])
+
+
+def edit_tenant(emu: Emulator, specs: dict[str, dict[str, Any]]) -> None:
+    """Make the tenant hold `specs`, reusing the ids of hooks that keep their name (as edits in the
+    dashboard would), deleting the others."""
+    specs = one_enabled_per_trigger(specs)
+    current = by_name(emu)
+    for name, hook in current.items():
+        if name not in specs or specs[name]["trigger"] != hook["triggerId"]:
+            del emu.hooks[hook["id"]]
+            emu.secrets.pop(hook["id"], None)
+    for hook in emu.hooks.values():
+        hook["enabled"] = False
+    for name, spec in specs.items():
+        existing = by_name(emu).get(name)
+        if existing is None:
+            emu.seed_hooks([{"name": name, "triggerId": spec["trigger"], "script": script(f"v{spec['tag']}", spec["trigger"]),
+                             "dependencies": spec["deps"], "secrets": spec["secrets"]}])
+            existing = by_name(emu)[name]
+        else:
+            existing["script"] = script(f"v{spec['tag']}", spec["trigger"])
+            existing["dependencies"] = dict(spec["deps"])
+            emu.secrets[existing["id"]] = dict(spec["secrets"])
+        existing["enabled"] = spec["enabled"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(local1=side, remote1=side, local2=side, remote2=side, sync_first=st.booleans())
+def test_applying_a_push_plan_then_planning_again_leaves_nothing(tmp_path_factory, local1, remote1, local2,
+                                                                  remote2, sync_first):
+    import asyncio
+
+    root = tmp_path_factory.mktemp("ws")
+
+    async def scenario() -> tuple[list[Any], dict[str, str]]:
+        with Emulator(client_id=EMU_ID, client_secret=EMU_SECRET) as emu:
+            write_side(root, local1)
+            edit_tenant(emu, remote1)
+            ws = Workspace(root)
+            if sync_first:  # a base to diverge from
+                _, first = await push(ws, emu, force=True, allow_delete=True)
+                assert first.ok, first.to_json()
+            write_side(root, local2)
+            edit_tenant(emu, remote2)
+            ws.reload()
+            plan, report = await push(ws, emu, force=True, allow_delete=True)
+            assert report.ok, report.to_json()
+            assert not [s for s in plan.skipped if s.error], plan.to_json()
+            again, _ = await push(ws, emu, force=True, allow_delete=True)
+            return again.steps, await statuses(ws, emu)
+
+    steps, now = asyncio.run(scenario())
+    assert steps == []
+    assert set(now.values()) <= {"in sync"}
+    assert sorted(now) == sorted(local2)
