@@ -48,9 +48,10 @@ EXIT_CODES_HELP = """\
 exit codes:
   0  success
   1  failed: the hook failed (error result, timeout, crash), validate found errors,
-     or deps install failed (npm failed, or hooks want different versions of a package)
+     deps install failed (npm failed, or hooks want different versions of a package),
+     or push/pull left something undone (a failure, a refusal, a conflict)
   2  bad usage or bad input: unknown hook, invalid payload, no Node.js or npm,
-     unusable workspace
+     unusable workspace, missing or rejected credentials
   3  a bug in hooktui (HOOKTUI_DEBUG=1 shows the traceback)"""
 
 # Problems that stop a local run: without a trigger hooktui cannot tell the arguments, without a
