@@ -476,9 +476,10 @@ class ManagementClient:
                     policy.forget_request()
                     raise
             sent_at = policy.sending()
-            if not policy.responses:
-                # Nothing is known of the bucket before the first answer: concurrent callers
-                # could empty a small one at once. The first request goes alone.
+            if policy.needs_order:
+                # Nothing is known of the bucket before the first answer (concurrent callers could
+                # empty a small one at once), and a nearly empty bucket of unknown rate is learnt
+                # from answers in order: such a request goes alone.
                 return await self._transmit(call, headers, sent_at)
         return await self._transmit(call, headers, sent_at)
 

@@ -244,6 +244,18 @@ class RateLimitPolicy:
             return windows.lo, windows.hi
         return lo, hi
 
+    @property
+    def needs_order(self) -> bool:
+        """True while requests should go one at a time: nothing is known yet, or the bucket is
+        nearly empty while its refill rate is still poorly known. Answers then come back in the
+        order the requests left, which is what pins the rate down (overlapping answers teach
+        little, and a caller sleeping on a stale wait does not see them)."""
+        if not self.responses or self.limit is None:
+            return True
+        lo, hi = self.rate_bounds
+        uncertain = not (lo > 0 and hi < math.inf and hi <= 2 * lo)
+        return uncertain and self.remaining is not None and self.remaining <= 1 + self._reserve()
+
     def observe(
         self,
         headers: Mapping[str, str],
