@@ -649,8 +649,21 @@ def cmd_emulator(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int
 
 def cmd_demo(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     from hooktui.tui.app import demo_workspace, run_console
+    from hooktui.tui.demo import RATE, start_demo_tenant
 
-    return run_console(demo_workspace(), demo=True)
+    root = demo_workspace()
+    term.err(f"hooktui: starting a local tenant (the Management API emulator, rate limit {RATE!r}) and "
+             f"pushing the demo hooks to it...")
+    try:
+        tenant = start_demo_tenant(root)
+    except (OSError, RuntimeError) as exc:
+        raise CliError(f"the demo tenant did not start: {exc}") from None
+    try:
+        return run_console(root, demo=True, credentials=tenant.credentials, notes=tenant.notes())
+    finally:
+        tenant.stop()
+        term.err(f"hooktui: the demo tenant ({tenant.base_url}) is stopped; its state is in "
+                 f"{root.parent / 'tenant.json'}")
 
 
 # ---------------------------------------------------------------------------- entry point

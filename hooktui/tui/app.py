@@ -3,10 +3,13 @@
 Panes post Messages (messages.py); the App acts on the core (hooktui.core) in workers and tells
 the panes what changed through their public methods. Workers never touch widgets: they post
 Messages, or append plain data to the LogBuffer that the log pane drains on its own timer.
+Everything about the tenant (status, push, pull, diff, its log) is delegated to the
+TenantController in remote.py.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -28,7 +31,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
 from hooktui.core import payloads as payload_files
-from hooktui.core.config import user_config_dir
+from hooktui.core.config import Credentials, user_config_dir
 from hooktui.core.executor import Executor, ExecutorError, RunResult
 from hooktui.core.files import atomic_write, dump_json
 from hooktui.core.logbuffer import LogBuffer
@@ -37,9 +40,10 @@ from hooktui.core.resources import data_path
 from hooktui.core.settings import UserSettings
 from hooktui.core.templates import template_for
 from hooktui.core.triggers import Trigger
-from hooktui.core.workspace import Hook, Workspace, WorkspaceError, ordered_meta
+from hooktui.core.workspace import Hook, Workspace, WorkspaceError, ordered_meta, validate_meta_text
 from hooktui.tui import messages as m
 from hooktui.tui.dialogs import ConfirmDialog, TextViewDialog
+from hooktui.tui.remote import COMPILE_WAIT, TenantController
 from hooktui.tui.widgets.editor import HookEditor
 from hooktui.tui.widgets.hook_list import HookList, HookRow
 from hooktui.tui.widgets.log_stream import LogStream
@@ -135,6 +139,24 @@ class HooktuiApp(App[None]):
         Binding("f5,ctrl+r", "run", "Run", id="app.run", priority=True),
         Binding("f8", "zoom", "Zoom", id="app.zoom"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        # The tenant: alt+letter for the selected hook, alt+shift+letter for every hook. Priority,
+        # because alt+p arrives as a printable "p" that the hook list's filter and the editors
+        # would otherwise take; check_action keeps them off while a dialog is open.
+        Binding("alt+r", "tenant('refresh')", "Tenant: refresh the sync status", show=False,
+                id="tenant.refresh", priority=True),
+        Binding("alt+d", "tenant('diff')", "Tenant: diff the hook with the tenant", show=False,
+                id="tenant.diff", priority=True),
+        Binding("alt+p", "tenant('push')", "Tenant: push the hook (shows the plan first)", show=False,
+                id="tenant.push", priority=True),
+        Binding("alt+shift+p", "tenant('push_all')", "Tenant: push every hook (shows the plan first)",
+                show=False, id="tenant.push_all", priority=True),
+        Binding("alt+l", "tenant('pull')", "Tenant: pull the hook", show=False, id="tenant.pull", priority=True),
+        Binding("alt+shift+l", "tenant('pull_all')", "Tenant: pull every hook", show=False,
+                id="tenant.pull_all", priority=True),
+        Binding("alt+e", "tenant('enable')", "Tenant: enable or disable the hook there", show=False,
+                id="tenant.enable", priority=True),
+        Binding("alt+t", "tenant('log')", "Tenant: follow its log in the log stream, or stop", show=False,
+                id="tenant.log", priority=True),
     ]
 
     def __init__(
@@ -146,6 +168,8 @@ class HooktuiApp(App[None]):
         watch: bool = True,
         executor: Executor | None = None,
         save_dir: Path | None = None,
+        credentials: Credentials | None = None,
+        notes: tuple[str, ...] = (),
     ) -> None:
         self.env = dict(os.environ if env is None else env)
         loaded, self._settings_warnings = (settings, []) if settings is not None else UserSettings.load(env=self.env)
@@ -171,6 +195,9 @@ class HooktuiApp(App[None]):
         self.redactor = Redactor(())  # every hook's secret values: none is ever shown
         self._main: Screen[Any] | None = None  # the screen holding the panes, once mounted
         self._after_run: dict[str, list[Any]] = {}  # hook -> what to do once its running run ends
+        # None: the environment's credentials (AUTH0_*) or the user's credentials.toml.
+        self.tenant = TenantController(self, credentials)
+        self.notes = notes  # lines for the log at start (what the demo has set up, and what to try)
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -205,7 +232,10 @@ class HooktuiApp(App[None]):
             self.set_keymap(self.settings.keymap)
         for warning in self._settings_warnings:
             self.notify(warning, title="settings", severity="warning", timeout=8)
+        for note in self.notes:
+            self.log_buffer.add("info", "demo", note)
         self._open_workspace()
+        self.tenant.configure()  # credentials only: the first request waits for the first frame
         self.tester.set_run_on_save(self.settings.run_on_save)
         self._apply_size(self.size.width, self.size.height)
         self.hook_list.focus()
@@ -217,6 +247,7 @@ class HooktuiApp(App[None]):
         self.start_executor()
         if self.watch_files:
             self.watch_workspace()
+        self.tenant.start()
 
     def _open_workspace(self) -> None:
         try:
@@ -348,7 +379,9 @@ class HooktuiApp(App[None]):
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
             lines.append(f"| `{self._key_for(binding.id, binding.key)}` | {binding.description} |")
-        lines += ["| `ctrl+p` | command palette (hook: …, log: …, theme: …) |", "",
+        lines += ["| `ctrl+p` | command palette (hook: …, tenant: …, log: …, theme: …) |", "",
+                  "The tenant keys are alt+letter. If your terminal sends no alt (macOS Terminal: Settings, "
+                  "Profiles, Keyboard, *Use Option as Meta key*), `ctrl+p` and `tenant` list the same actions.", "",
                   "Keys can be remapped by binding id in the `[keys]` table of "
                   f"`{user_config_dir(self.env) / 'config.toml'}`."]
         self.push_screen(HelpScreen(f"Help · {PANE_TITLES[self.active_pane]}", "\n".join(lines)))
@@ -370,6 +403,23 @@ class HooktuiApp(App[None]):
                             lambda: tester.action_toggle_run_on_save())
         yield SystemCommand("payload: Save to workspace", "save the current payload under payloads/<hook>/",
                             lambda: tester.action_save_payload())
+        tenant = self.tenant
+        yield SystemCommand("tenant: Refresh sync status", "ask the tenant how each hook compares",
+                            lambda: self.action_tenant("refresh"))
+        yield SystemCommand("tenant: Diff the selected hook", "the tenant's copy against the workspace's",
+                            lambda: self.action_tenant("diff"))
+        yield SystemCommand("tenant: Push the selected hook", "shows the plan, pushes once you confirm",
+                            lambda: self.action_tenant("push"))
+        yield SystemCommand("tenant: Push all hooks", "shows the plan, pushes once you confirm",
+                            lambda: self.action_tenant("push_all"))
+        yield SystemCommand("tenant: Pull the selected hook", "take the tenant's changes; local ones are kept",
+                            lambda: self.action_tenant("pull"))
+        yield SystemCommand("tenant: Pull all hooks", "take the tenant's changes; local ones are kept",
+                            lambda: self.action_tenant("pull_all"))
+        yield SystemCommand("tenant: Enable / disable the selected hook", "on the tenant, and in the workspace to match",
+                            lambda: self.action_tenant("enable"))
+        yield SystemCommand("tenant: Stop following its log" if tenant.following_log else "tenant: Follow its log",
+                            "the tenant's log entries in the log stream", tenant.toggle_log)
         yield SystemCommand("log: Clear", "clear the log stream", log.clear)
         yield SystemCommand("log: Save to file", "write the log lines to a file", lambda: log.action_save())
         yield SystemCommand("log: Follow / pause", "toggle following new lines", lambda: log.action_toggle_follow())
@@ -406,15 +456,18 @@ class HooktuiApp(App[None]):
         elif result is not None:
             state = result.crash if result.crash in ("timeout",) else ("crash" if result.crash else result.status)
             detail = result.error_message or ""
+        sync, sync_note = self.tenant.row_sync(name)
         return HookRow(name=name, trigger=hook.trigger, enabled=hook.enabled, state=state, detail=detail,
                        last_run=self.last_run_at.get(name),
                        duration_ms=result.duration_ms if result is not None else None,
-                       files=tuple(self._rel(p) for p in (hook.script_path, hook.meta_path) if p is not None))
+                       files=tuple(self._rel(p) for p in (hook.script_path, hook.meta_path) if p is not None),
+                       sync=sync, sync_note=sync_note)
 
     def _refresh_rows(self) -> None:
         if self.workspace is None:
             return
         self._rebuild_redactor()
+        self.tenant.recompute()
         self.hook_list.set_rows([self._row(h) for h in self.workspace.hooks])
 
     def _rebuild_redactor(self) -> None:
@@ -926,6 +979,7 @@ class HooktuiApp(App[None]):
             self.log_buffer.add("error", "validation", str(e))
             return
         after = {h.deployed_name for h in self.workspace.hooks}
+        self.tenant.recompute()  # the sync status follows the files, against the last fetch
         for name in sorted(after - before):
             self.log_buffer.add("info", "watch", f"{name} appeared on disk", hook=name)
         for name in sorted(before - after):
@@ -989,12 +1043,112 @@ class HooktuiApp(App[None]):
             else:
                 refresh_editor()
 
+    # -- the tenant (hooktui.tui.remote does the work) ---------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "tenant":
+            # Priority bindings reach the App whatever screen is on top: not while a dialog,
+            # the help or the palette is open (their own keys come first there).
+            return self.screen is self._main
+        return True
+
+    def action_tenant(self, operation: str) -> None:
+        tenant = self.tenant
+        if operation == "refresh":
+            tenant.refresh(announce=True)
+        elif operation == "log":
+            tenant.toggle_log()
+        elif operation == "push_all":
+            tenant.request_push(None)
+        elif operation == "pull_all":
+            tenant.request_pull(None)
+        else:
+            name = self.hook_list.selected if self.active_pane == "hooks" else (self.current or self.hook_list.selected)
+            if name is None:
+                self.notify(f"select a hook first ({self.key_for('app.focus_hooks', 'f2')}, then the arrows)",
+                            severity="warning")
+                return
+            {"diff": tenant.request_diff, "enable": tenant.request_toggle_enabled,
+             "push": lambda n: tenant.request_push([n]), "pull": lambda n: tenant.request_pull([n])}[operation](name)
+
+    @on(m.TenantMessage)
+    def tenant_news(self, message: m.TenantMessage) -> None:
+        if self.is_running:  # not news that arrives while the app shuts down
+            self.tenant.handle(message)
+
+    def key_for(self, binding_id: str, default: str) -> str:
+        """The key of a binding as the user has it (remapped or not), to name it in a message."""
+        return self._key_for(binding_id, default).split(",")[0]
+
+    def show_tenant(self, text: str) -> None:
+        """The header's subtitle: the tenant and the connection first (a narrow terminal cuts the
+        end), then the workspace."""
+        home = Path.home()
+        root = f"~/{self.root.relative_to(home)}" if self.root.is_relative_to(home) else str(self.root)
+        self.sub_title = f"{text} · {root}"
+
+    def refresh_hook_rows(self) -> None:
+        """Redraw every hook's row (the sync column changed)."""
+        if self.workspace is not None:
+            for hook in self.workspace.hooks:
+                self._update_row(hook.deployed_name)
+
+    def files_changed_on_disk(self, paths: list[str]) -> None:
+        """Files that a tenant operation wrote: reload them as after any change on disk (a clean
+        buffer shows the new text, a dirty one asks), and let the watcher skip its echo."""
+        if not paths:
+            return
+        self._files_changed(paths)
+        for path in paths:
+            self._note_write(Path(path))
+
+    def save_open_buffers(self) -> bool:
+        """Save the open hook's unsaved buffers now (settings validated first). False, with the
+        reason shown, when something could not be saved: the buffers are kept as they are."""
+        editor = self.editor
+        hook = editor.hook
+        if hook is None:
+            return True
+        for kind in editor.dirty_kinds():
+            text = editor.text(kind)
+            if kind == "meta":
+                errors = [p for p in validate_meta_text(text, file=editor.file("meta"), hook_name=hook,
+                                                        keywords=editor.keywords) if p.severity == "error"]
+                if errors:
+                    editor.action_show_tab("meta")
+                    editor.action_save()  # shows the problems under the editor
+                    return False
+            self.save(m.SaveRequested(hook, kind, text))
+        return not editor.dirty
+
+    async def compile_check(self, names: list[str] | None) -> dict[str, str]:
+        """Why each hook (of `names`, or all) must not be pushed because its script does not
+        compile in the local runtime, as `hooktui push` checks. Raises WorkspaceError when the
+        check cannot be made (no Node.js): nothing is pushed unchecked from the console."""
+        deadline = time.monotonic() + COMPILE_WAIT
+        while not self._executor_ready and not self._executor_failed and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if not self._executor_ready or self.workspace is None:
+            raise WorkspaceError("cannot check that the scripts compile: the executor is not running (the log "
+                                 "says why); `hooktui push --skip-compile-check` pushes without the check")
+        refused: dict[str, str] = {}
+        for hook in self.workspace.hooks:
+            name = hook.deployed_name
+            if (names is not None and name not in names) or not hook.valid or hook.script_path is None:
+                continue  # an invalid hook is refused by the plan itself, with its problems
+            if not await self._reload(name, quiet=True):
+                message, line, column = self.load_errors.get(name, ("cannot compile", None, None))
+                where = self._rel(hook.script_path) + (f":{line}:{column}" if line else "")
+                refused[name] = f"does not compile: {where}: {message}"
+        return refused
+
     # -- worker failures ----------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Any) -> None:
         """A worker that fails becomes a notification and a log line, never a closed app."""
         from textual.worker import WorkerState
 
+        self.tenant.worker_changed(event.worker)  # the header says what the tenant is busy with
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
@@ -1030,6 +1184,7 @@ class HooktuiApp(App[None]):
         watcher = getattr(self, "_watcher", None)
         if watcher is not None:
             watcher.stop()
+        await self.tenant.close()
         if self.executor is not None:
             try:
                 await self.executor.close()
@@ -1057,8 +1212,9 @@ def demo_workspace() -> Path:
     return target
 
 
-def run_console(root: Path, *, demo: bool = False) -> int:
-    app = HooktuiApp(root)
+def run_console(root: Path, *, demo: bool = False, credentials: Credentials | None = None,
+                notes: tuple[str, ...] = ()) -> int:
+    app = HooktuiApp(root, credentials=credentials, notes=notes)
     app.run()
     if demo:
         print(f"the demo workspace is kept at {root}")

@@ -449,3 +449,138 @@ class TextViewDialog(DialogScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#view").focus()
+
+
+class PlanDialog(DialogScreen["str | None"]):
+    """What a push would do, to read before it happens: returns "push", "force" or None.
+
+    `p` (or enter on the focused button) pushes the plan as shown. When hooks are in conflict
+    `force_label` adds a second, red button (`f`) that is never focused first: overwriting the
+    tenant's change takes that key, or tab to it. Without a plan to apply, only cancel is focused."""
+
+    DEFAULT_CSS = """
+    PlanDialog > #dialog {
+        width: 100;
+    }
+    PlanDialog #plan {
+        height: auto;
+        max-height: 20;
+        background: $surface;
+    }
+    PlanDialog #plan-text {
+        width: 1fr;
+        padding: 1 0 0 0;
+    }
+    """
+
+    CANCEL_RESULT = None
+
+    def __init__(self, title: str, body: Content, *, push_label: str | None, force_label: str | None) -> None:
+        super().__init__(title)
+        self.body = body
+        self.push_label = push_label
+        self.force_label = force_label
+
+    def compose(self) -> ComposeResult:
+        with self._frame() as frame:
+            frame.border_subtitle = "↑↓ scroll · esc cancel"
+            with ScrollableContainer(id="plan"):
+                yield Static(self.body, id="plan-text")
+            with Horizontal(id="buttons"):
+                if self.push_label:
+                    yield Button(_button_label("p", self.push_label), id="push", variant="primary", compact=True)
+                if self.force_label:
+                    yield Button(_button_label("f", self.force_label), id="force", variant="error", compact=True)
+                yield Button(_button_label("esc", "Cancel"), id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#push" if self.push_label else "#cancel", Button).focus()
+
+    def on_key(self, event: Key) -> None:
+        key = event.character.lower() if event.character and event.is_printable else None
+        if key == "p" and self.push_label:
+            event.stop()
+            self.dismiss("push")
+        elif key == "f" and self.force_label:
+            event.stop()
+            self.dismiss("force")
+        elif key in ("n", "q"):
+            event.stop()
+            self.dismiss(None)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss({"push": "push", "force": "force"}.get(event.button.id or ""))
+
+
+_DIFF_STYLES = {
+    "Generic.Inserted": "$text-success",
+    "Generic.Deleted": "$text-error",
+    "Generic.Subheading": "$text-accent",
+    "Generic.Heading": "bold",
+    "Generic.Strong": "bold",
+}
+
+
+def highlight_diff(text: str) -> Content:
+    """A unified diff coloured by pygments' DiffLexer, in the theme's colours (added lines in the
+    success colour, removed ones in the error colour, hunk headers in the accent colour, the
+    file names in bold)."""
+    from pygments.lexers import DiffLexer  # only when a diff is shown: not on the start-up path
+
+    spans: list[tuple[str, str] | str] = []
+    for token, value in DiffLexer().get_tokens(text):
+        name = str(token).removeprefix("Token.")
+        style = next((s for prefix, s in _DIFF_STYLES.items() if name.startswith(prefix)), "")
+        if style and value.startswith(("+++", "---")):
+            style = f"bold {style}"
+        spans.append((value, style) if style else value)
+    return Content.assemble(*spans).rstrip()
+
+
+class DiffDialog(TextViewDialog):
+    """A diff between the tenant and the workspace, highlighted with pygments. Scrolls with the
+    arrow and page keys; esc or q closes. `actions` are (key, label) pairs offered as buttons
+    with single-key shortcuts (e.g. push, pull); the dialog returns the chosen key, else None."""
+
+    DEFAULT_CSS = """
+    DiffDialog #diff-header {
+        height: auto;
+        padding: 1 0;
+    }
+    """
+
+    def __init__(self, title: str, text: str, *, header: Content | None = None,
+                 actions: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(title, text, language="diff")
+        self.header = header
+        self.actions = list(actions)
+
+    def _content(self) -> Content:
+        return highlight_diff(self.text)
+
+    def compose(self) -> ComposeResult:
+        with self._frame() as frame:
+            lines = self.text.count("\n") + (0 if self.text.endswith("\n") else 1)
+            keys = " · ".join(f"{key} {label.lower()}" for key, label in self.actions)
+            frame.border_subtitle = f"{lines} lines · ↑↓ pgup pgdn scroll · {keys + ' · ' if keys else ''}esc/q close"
+            if self.header is not None:
+                yield Static(self.header, id="diff-header")
+            with ScrollableContainer(id="view"):
+                yield Static(self._content(), id="text")
+            if self.actions:
+                with Horizontal(id="buttons"):
+                    for key, label in self.actions:
+                        yield Button(_button_label(key, label), id=f"action-{key}", compact=True)
+                    yield Button(_button_label("esc", "Close"), id="close", compact=True)
+
+    def on_key(self, event: Key) -> None:
+        key = event.character.lower() if event.character and event.is_printable else None
+        if key in {k for k, _ in self.actions}:
+            event.stop()
+            self.dismiss(key)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id or ""
+        self.dismiss(button.removeprefix("action-") if button.startswith("action-") else None)

@@ -107,3 +107,75 @@ class WorkspaceChanged(Message):
     """The watcher saw hook files change on disk. paths: absolute paths that changed."""
 
     paths: list[str]
+
+
+# -- the tenant's workers -> app (hooktui.tui.remote; the App hands them to its TenantController) --
+
+
+@dataclass
+class TenantMessage(Message):
+    """News from a tenant worker. The App handles every subclass in one place."""
+
+
+@dataclass
+class TenantStatusFetched(TenantMessage):
+    """Each hook's status as the tenant answered just now. entries: hooktui.core.sync.Entry."""
+
+    entries: list[Any]
+    base_url: str
+    quiet: bool = False  # no summary line in the log (a refresh after a push or pull says its own)
+
+
+@dataclass
+class TenantPushPlanned(TenantMessage):
+    """A push plan waiting for the user's answer; `forced` is the same push with the hooks in
+    conflict included, offered only as an explicit second choice."""
+
+    names: list[str] | None
+    plan: Any  # hooktui.core.sync.PushPlan
+    forced: Any  # PushPlan | None
+    conflicts: list[str]
+    syncer: Any  # the hooktui.remote.sync.Syncer that planned it, which applies it
+
+
+@dataclass
+class TenantPushed(TenantMessage):
+    report: Any  # hooktui.remote.sync.PushReport
+
+
+@dataclass
+class TenantPulled(TenantMessage):
+    report: Any  # hooktui.remote.sync.PullReport
+    changed: list[str]  # absolute paths of the files the pull wrote
+
+
+@dataclass
+class TenantDiffReady(TenantMessage):
+    hook: str
+    status: str
+    note: str
+    text: str  # the unified diff, "" when the two sides are the same
+
+
+@dataclass
+class TenantEnabledSet(TenantMessage):
+    hook: str
+    enabled: bool
+    lines: list[str]  # what was done, on the tenant and in the workspace
+    changed: list[str]  # absolute paths of the files it wrote
+
+
+@dataclass
+class TenantFailed(TenantMessage):
+    """A tenant operation failed; `message` is for people and holds no secret."""
+
+    action: str  # "refresh", "push", "pull", "diff", "enable", "tenant log"
+    message: str
+    state: str  # the connection state it leaves: "unreachable", "refused", "online", "offline"
+
+
+@dataclass
+class TenantLogStopped(TenantMessage):
+    """Following the tenant's log ended (stopped by the user, or an error it cannot outlive)."""
+
+    reason: str

@@ -1,6 +1,6 @@
-"""The hook list pane: every hook of the workspace with its trigger, enabled flag, state and last
-run, grouped by trigger or flat, filtered by typing. It only asks (Messages); the App acts and
-calls `set_rows` / `update_row` with what is true now."""
+"""The hook list pane: every hook of the workspace with its trigger, enabled flag, sync status
+against the tenant, state and last run, grouped by trigger or flat, filtered by typing. It only
+asks (Messages); the App acts and calls `set_rows` / `update_row` with what is true now."""
 
 from __future__ import annotations
 
@@ -41,6 +41,18 @@ STATE_STYLES = {
 }
 TRIGGER_ORDER = {trigger.value: position for position, trigger in enumerate(Trigger)}
 
+# The sync column: one character per hook against the tenant (hooktui.core.sync.Status values,
+# and "?" while the tenant's side is not known). Arrows say which way the change has to travel.
+SYNC_MARKS = {
+    "in sync": ("✓", "$text-success"),
+    "changed locally": ("↑", "$text-warning"),
+    "changed remotely": ("↓", "bold $text-accent"),
+    "conflict": ("!", "bold $text-error"),
+    "only local": ("+", "$text-primary"),
+    "only remote": ("-", "$text-muted"),
+    "?": ("?", "$text-muted"),
+}
+
 EMPTY_TEXT = "no hooks yet — ctrl+n creates one"
 
 
@@ -57,6 +69,8 @@ class HookRow:
     duration_ms: float | None = None
     # The files a delete removes, relative to the workspace; empty means hooks/<name>.js + .json.
     files: tuple[str, ...] = ()
+    sync: str = ""  # a SYNC_MARKS key; "" when no tenant is configured (the column is hidden)
+    sync_note: str = ""  # what the sync status means for this hook and the key that acts on it
 
     @property
     def delete_files(self) -> tuple[str, ...]:
@@ -66,6 +80,7 @@ class HookRow:
 # -------------------------------------------------------------------------------- layout
 
 MARK_WIDTH = 2  # "● "
+SYNC_WIDTH = 2  # "↓ "
 STATE_WIDTH = 12  # "syntax error"
 LAST_RUN_WIDTH = 8  # "HH:MM:SS", "59m ago"
 TRIGGER_WIDTH = 22  # "post-user-registration"
@@ -80,16 +95,20 @@ class Columns:
     trigger: int
     state: int
     last_run: int
+    sync: int = 0
 
 
-def columns_for(width: int, longest_name: int | None = None) -> Columns:
-    """Name, enabled and state always; last run, then trigger, as the width allows. The name
-    column is no wider than the longest name, so on a wide pane the columns stay together."""
-    name = width - MARK_WIDTH - 1 - STATE_WIDTH
+def columns_for(width: int, longest_name: int | None = None, *, sync: bool = False) -> Columns:
+    """Name, enabled, sync (when a tenant is configured) and state always; last run, then
+    trigger, as the width allows. The name column is no wider than the longest name, so on a
+    wide pane the columns stay together."""
+    sync_width = SYNC_WIDTH if sync else 0
+    marks = MARK_WIDTH + sync_width
+    name = width - marks - 1 - STATE_WIDTH
     if name < NAME_MIN:
         # Very narrow: the state column gives way before the name becomes unreadable.
-        state = max(3, min(STATE_WIDTH, width - MARK_WIDTH - 1 - NAME_MIN))
-        return Columns(max(1, width - MARK_WIDTH - 1 - state), 0, state, 0)
+        state = max(3, min(STATE_WIDTH, width - marks - 1 - NAME_MIN))
+        return Columns(max(1, width - marks - 1 - state), 0, state, 0, sync_width)
     last_run = 0
     if name - (LAST_RUN_WIDTH + 1) >= NAME_MIN:
         last_run = LAST_RUN_WIDTH
@@ -100,7 +119,7 @@ def columns_for(width: int, longest_name: int | None = None) -> Columns:
         name -= TRIGGER_WIDTH + 1
     if longest_name is not None:
         name = min(name, max(NAME_MIN, longest_name + 1))
-    return Columns(name, trigger, STATE_WIDTH, last_run)
+    return Columns(name, trigger, STATE_WIDTH, last_run, sync_width)
 
 
 def fit(text: str, width: int) -> str:
@@ -130,7 +149,11 @@ def last_run_label(when: float | None, now: float) -> str:
 
 def row_prompt(row: HookRow, columns: Columns, now: float) -> Content:
     mark = ("●", "$text-success") if row.enabled else ("○", "$text-muted")
-    parts: list[tuple[str, str] | str] = [mark, " ", fit(row.name, columns.name)]
+    parts: list[tuple[str, str] | str] = [mark, " "]
+    if columns.sync:
+        symbol, style = SYNC_MARKS.get(row.sync, SYNC_MARKS["?"])
+        parts += [(symbol, style), " "]
+    parts.append(fit(row.name, columns.name))
     if columns.trigger:
         parts += [" ", (fit(row.trigger, columns.trigger), "$text-muted")]
     parts += [" ", (fit(row.state, columns.state), STATE_STYLES.get(row.state, ""))]
@@ -140,7 +163,7 @@ def row_prompt(row: HookRow, columns: Columns, now: float) -> Content:
 
 
 def header_prompt(columns: Columns) -> Content:
-    parts = ["  ", fit("name", columns.name)]
+    parts = ["  ", "⇅ " if columns.sync else "", fit("name", columns.name)]
     if columns.trigger:
         parts += [" ", fit("trigger", columns.trigger)]
     parts += [" ", fit("state", columns.state)]
@@ -212,6 +235,12 @@ Type to filter by name or trigger (backspace edits, escape clears). `enter` open
 `ctrl+n` creates one from its trigger's template, `ctrl+e` renames, `delete` removes both of its
 files after asking, `space` enables or disables it (enabling one disables the others of its
 trigger, as Auth0 allows one), `ctrl+t` switches between grouped by trigger and flat by name.
+
+With a tenant connected, the column after ● says how each hook compares with the tenant:
+`✓` in sync, `↑` changed here (push it), `↓` changed on the tenant (pull it), `!` conflict
+(changed on both sides: diff it first), `+` not on the tenant yet, `?` not known yet (the tenant
+has not answered, or cannot be reached). The line under the list says it in words for the
+highlighted hook. The tenant keys (diff, push, pull, refresh...) are listed under Everywhere.
 """
 
     BINDINGS = [
@@ -257,7 +286,7 @@ trigger, as Auth0 allows one), `ctrl+t` switches between grouped by trigger and 
         }
         & > #detail {
             height: auto;
-            max-height: 3;
+            max-height: 4;
             color: $text-muted;
             display: none;
             &.-visible {
@@ -286,6 +315,7 @@ trigger, as Auth0 allows one), `ctrl+t` switches between grouped by trigger and 
         self._clock = clock
         self._columns = columns_for(40)
         self._time_labels: dict[str, str] = {}  # name -> last-run text on screen
+        self._sync_shown = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="columns")
@@ -321,6 +351,18 @@ trigger, as Auth0 allows one), `ctrl+t` switches between grouped by trigger and 
         if option is None or option.id is None or not option.id.startswith(HOOK_PREFIX):
             return None
         return option.id.removeprefix(HOOK_PREFIX)
+
+    @property
+    def sync_shown(self) -> bool:
+        return self._sync_shown
+
+    def show_sync(self, shown: bool) -> None:
+        """Show the sync column (a tenant is configured) or leave it out (offline)."""
+        if shown != self._sync_shown:
+            self._sync_shown = shown
+            self.set_class(shown, "-sync")  # the App's stylesheet gives the column its room
+            if self.is_mounted:
+                self._rebuild()
 
     def set_rows(self, rows: Iterable[HookRow]) -> None:
         """Show exactly these hooks. The highlight stays on the same hook when it still exists,
@@ -445,7 +487,7 @@ trigger, as Auth0 allows one), `ctrl+t` switches between grouped by trigger and 
 
     def _fit_columns(self) -> Columns:
         longest = max((len(name) for name in self._rows), default=0)
-        return columns_for(self._content_width(), longest)
+        return columns_for(self._content_width(), longest, sync=self._sync_shown)
 
     def on_resize(self, event: Resize) -> None:
         if self._fit_columns() != self._columns:
@@ -470,6 +512,7 @@ trigger, as Auth0 allows one), `ctrl+t` switches between grouped by trigger and 
         row = self._rows.get(name) if name else None
         text = ""
         problem = False
+        sync = Content("")
         if row is not None:
             if row.detail:
                 text, problem = row.detail, row.state not in ("ok", "success", "running")
@@ -477,8 +520,12 @@ trigger, as Auth0 allows one), `ctrl+t` switches between grouped by trigger and 
                 when = time.strftime("%H:%M:%S", time.localtime(row.last_run))
                 took = f" in {row.duration_ms:.1f} ms" if row.duration_ms is not None else ""
                 text = f"last run {when}: {row.state}{took}"
-        detail.update(Content(text))
-        detail.set_class(bool(text), "-visible")
+            if self._sync_shown and row.sync_note:
+                symbol, style = SYNC_MARKS.get(row.sync, SYNC_MARKS["?"])
+                sync = Content.assemble((symbol, style), " ", (row.sync_note, "$text-muted"))
+        parts = [part for part in (Content(text), sync) if part.plain]
+        detail.update(Content("\n").join(parts))
+        detail.set_class(bool(parts), "-visible")
         detail.set_class(problem, "-problem")
 
     @on(OptionList.OptionHighlighted, "#hook-options")

@@ -35,6 +35,9 @@ FLUSH_INTERVAL = 1 / 15  # ~66 ms: one Log.write_lines per tick keeps a flood sm
 FLUSH_LIMIT = 5_000  # lines written per tick at most; a longer backlog waits for the next tick
 SOURCE_WIDTH = 16  # the source column is padded to this, longer sources push the text right
 SKIP_SOURCE = "log"  # the source of the pane's own "… N lines skipped" notices
+# Lines from the tenant (sync progress, rate-limit waits, the tenant's own log) carry a source
+# starting with this; their source column stands out from the hooks' local output.
+REMOTE_SOURCE_PREFIX = "tenant"
 
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 LEVEL_LABEL = {"debug": "DEBUG", "info": "INFO ", "warn": "WARN ", "error": "ERROR"}
@@ -180,7 +183,9 @@ class LevelHighlighter(Highlighter):
             text.stylize(style("time"), 0, start)
         level_style = style(level)
         text.stylize(level_style + Style(bold=True), start, end)
-        text.stylize(style("source"), *match.span(2))
+        source_start, source_end = match.span(2)
+        remote = text.plain.startswith(REMOTE_SOURCE_PREFIX, source_start)
+        text.stylize(style("remote" if remote else "source"), source_start, source_end)
         if level != "info":
             text.stylize(level_style, match.end())
 
@@ -191,6 +196,7 @@ class LogView(Log):
     COMPONENT_CLASSES = {
         "log-view--time",
         "log-view--source",
+        "log-view--remote",
         "log-view--debug",
         "log-view--info",
         "log-view--warn",
@@ -203,6 +209,7 @@ class LogView(Log):
         &.-wrap { overflow-x: hidden; }
         & > .log-view--time { color: $text-muted; }
         & > .log-view--source { color: $text-secondary; }
+        & > .log-view--remote { color: $text-accent; text-style: bold italic; }
         & > .log-view--debug { color: $text-muted; }
         & > .log-view--info { color: $foreground; }
         & > .log-view--warn { color: $text-warning; }
@@ -290,8 +297,10 @@ class LogStream(Vertical):
     ALLOW_MAXIMIZE = True  # zoom takes the whole pane, not just the Log inside it
     HELP = """\
 **Log stream.** Every line the hooks log, with the executor's, reload and validation notices:
-time, level, source (hook and run, e.g. `token-claims#r12`) and text, coloured by level.
-It follows new lines; `s` (or scrolling up) pauses and counts what arrives (`+N new`), `s` or
+time, level, source (hook and run, e.g. `token-claims#r12`) and text, coloured by level. Lines
+from the tenant (push and pull progress, rate-limit waits, and the tenant's own log while it is
+followed) have the source `tenant` or `tenant-log`, in the accent colour: `/tenant` shows only
+them. It follows new lines; `s` (or scrolling up) pauses and counts what arrives (`+N new`), `s` or
 `end` follows again. `/` filters: words match text or source, `hook:NAME` (or `NAME#r12`) keeps
 one hook, `level:warn` keeps warn and error; enter applies, escape clears. `w` wraps long
 lines to the pane, `t` hides the time, `c` clears, `ctrl+s` saves what is shown to
@@ -361,6 +370,7 @@ never the keys."""
         self._wrap_width = 0
         self._clock = _Clock()
         self._status_shown: tuple | None = None
+        self._live = ""  # what else feeds the pane live, e.g. "tenant log ● every 2 s"
         self._view = LogView(self, max_lines=max_lines)
         self._status_line = Static("", id="log-status", markup=False)
 
@@ -449,6 +459,12 @@ never the keys."""
             self._view.set_level_colors(colors)
         except ColorParseError as error:
             raise ValueError(f"log colours: {error}") from error
+
+    def set_live(self, text: str) -> None:
+        """Say on the status line what else is live (the tenant's log being followed); "" for
+        nothing."""
+        self._live = text
+        self._update_status()
 
     def pause(self) -> None:
         if self._following:
@@ -590,7 +606,8 @@ never the keys."""
         if self._status_line.parent is None:
             return  # not composed yet
         dropped = self.buffer.dropped - self._dropped_base + self._skipped
-        state = (self._following, self._unseen, self._filter.raw, self.line_count, dropped, self._wrap)
+        state = (self._following, self._unseen, self._filter.raw, self.line_count, dropped, self._wrap,
+                 self._live)
         if state == self._status_shown:
             return
         self._status_shown = state
@@ -605,6 +622,8 @@ never the keys."""
             parts.append((f"{dropped:,} dropped", "$error"))
         if self._wrap:
             parts.append(("wrap", ""))
+        if self._live:
+            parts.append((self._live, "$accent"))
         pieces: list[Content | str] = []
         for text, style in parts:
             if pieces:
