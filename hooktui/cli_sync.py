@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from hooktui.cli import (
     EXIT_FAILED,
@@ -23,12 +24,19 @@ from hooktui.cli import (
     _plural,
     _rel,
 )
-from hooktui.core.config import Credentials
+from hooktui.core.config import CONFIG_FILE, Credentials
 from hooktui.core.executor import ExecutorError
 from hooktui.core.redaction import Redactor
 from hooktui.core.sync import Entry, Status, diff_entry
 from hooktui.core.workspace import Workspace
-from hooktui.remote.client import ApiError, CredentialsError, ManagementClient, RemoteError
+from hooktui.remote.client import (
+    ApiError,
+    CredentialsError,
+    ManagementClient,
+    RemoteError,
+    _is_loopback,
+    tenant_base_url,
+)
 from hooktui.remote.ratelimit import RateLimitEvent
 from hooktui.remote.sync import Syncer, summarize
 
@@ -64,12 +72,35 @@ def _remote_error(exc: RemoteError) -> CliError:
     return CliError(str(exc), code=EXIT_FAILED, kind="remote-error")
 
 
+def check_tenant(ws: Workspace, client: ManagementClient, term: Terminal, *, writes: bool) -> None:
+    """A workspace that names its tenant (`[tenant] domain` in hooktui.toml) is never written to
+    another one by mistake: a write is refused, a read warned about. A loopback emulator is
+    always allowed (it is nobody's production tenant), with a note."""
+    named = ws.config.tenant_domain
+    if not named:
+        return
+    want = urlsplit(tenant_base_url(named)).netloc.lower()
+    have = urlsplit(client.base_url).netloc.lower()
+    if want == have:
+        return
+    where = f"{CONFIG_FILE} names {named} ([tenant] domain)"
+    if _is_loopback(urlsplit(client.base_url).hostname or ""):
+        term.warn(f"{where}; working with the local tenant at {client.base_url}")
+        return
+    fix = (f"set AUTH0_DOMAIN={named} (and its credentials), or change [tenant] domain in {CONFIG_FILE} "
+           f"(remove it to allow any tenant)")
+    if writes:
+        raise CliError(f"refusing to write to {have}: {where}. {fix}", kind="tenant-mismatch")
+    term.warn(f"{where}, but the credentials are for {have}: {fix}")
+
+
 def _run(term: Terminal, work: Callable[[Syncer], Awaitable[int]], args: argparse.Namespace,
-         ws: Workspace | None = None) -> int:
+         ws: Workspace | None = None, *, writes: bool = False) -> int:
     ws = ws or _open_workspace(args)
 
     async def main() -> int:
         async with connect(term) as client:
+            check_tenant(ws, client, term, writes=writes)
             syncer = Syncer(ws, client, on_progress=None if args.json else lambda line: term.err(f"  {line}"))
             return await work(syncer)
 
@@ -247,7 +278,7 @@ def cmd_push(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
             _print_push_report(term, report)
         return EXIT_OK if report.ok and not blocked else EXIT_FAILED
 
-    return _run(term, work, args, ws)
+    return _run(term, work, args, ws, writes=True)
 
 
 def _print_push_report(term: Terminal, report: Any) -> None:
@@ -285,7 +316,7 @@ def cmd_pull(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
                 term.out(f"{term.paint('skipped', 'yellow')} {skip.hook}: {skip.reason}")
         return EXIT_OK if report.ok else EXIT_FAILED
 
-    return _run(term, work, args)
+    return _run(term, work, args, writes=True)
 
 
 # ---------------------------------------------------------------------------- enable / disable
@@ -302,7 +333,7 @@ def _enable(enabled: bool) -> Callable[[argparse.Namespace, Terminal, TextIO], i
                     term.out(line)
             return EXIT_OK
 
-        return _run(term, work, args)
+        return _run(term, work, args, writes=True)
 
     return cmd
 

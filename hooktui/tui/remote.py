@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import importlib
+import ipaddress
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,16 @@ def tenant_label(domain_or_url: str) -> str:
 
 def _same_tenant(a: str, b: str) -> bool:
     return tenant_label(a).lower() == tenant_label(b).lower()
+
+
+def _loopback(domain_or_url: str) -> bool:
+    host = urlsplit(domain_or_url if "://" in domain_or_url else f"https://{domain_or_url}").hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def event_level(event: Any) -> str:
@@ -164,7 +175,20 @@ class TenantController:
             self.app.log_buffer.add(
                 "warn", SOURCE,
                 f"hooktui.toml names the tenant {tenant_label(named)}, but the credentials point at "
-                f"{tenant_label(domain)}: push and pull go to {tenant_label(domain)}")
+                f"{tenant_label(domain)}: "
+                + ("working with this local tenant" if _loopback(domain) else "push, pull and enable are refused"))
+
+    def _tenant_mismatch(self) -> str | None:
+        """Why writing to the connected tenant is refused: the workspace names another one (a
+        loopback emulator is nobody's production tenant and always allowed), as the CLI does."""
+        ws = self.app.workspace
+        named = ws.config.tenant_domain if ws is not None else None
+        domain = self.credentials.domain if self.credentials is not None else None
+        if not named or not domain or _same_tenant(named, domain) or _loopback(domain):
+            return None
+        return (f"refusing to write to {tenant_label(domain)}: hooktui.toml names {tenant_label(named)} "
+                f"([tenant] domain). Set AUTH0_DOMAIN={named} (and its credentials), or change [tenant] "
+                f"domain (remove it to allow any tenant)")
 
     def start(self) -> None:
         """After the first frame: the first status. The tenant's log is not followed until asked
@@ -307,6 +331,11 @@ class TenantController:
             text = f"{action}: not connected to a tenant. {self.how_to_connect()}"
             self.app.log_buffer.add("warn", SOURCE, text)
             self.app.notify(self.how_to_connect(), title="offline: no tenant", severity="warning", timeout=20)
+            return False
+        mismatch = self._tenant_mismatch()
+        if write and mismatch:
+            self.app.log_buffer.add("error", SOURCE, f"{action}: {mismatch}")
+            self.app.notify(mismatch, title="not this tenant", severity="error", timeout=20)
             return False
         if write and self.busy is not None:
             self.app.notify(f"a {self.busy} is under way: wait for it to finish (the log shows its progress)",

@@ -207,3 +207,20 @@ def test_logs_show_recent_entries_and_json_lines(capsys, emu, ws):
     entries = [json.loads(line) for line in out.splitlines()]
     assert len(entries) == 2 and all("log_id" in e for e in entries)
     assert EMU_SECRET not in out and "key-4f1b2c3d" not in out
+
+
+def test_a_workspace_that_names_its_tenant_is_not_pushed_elsewhere(capsys, monkeypatch, ws):
+    (ws / "hooktui.toml").write_text('[tenant]\ndomain = "prod-tenant.eu.auth0.com"\n')
+    monkeypatch.setenv("AUTH0_DOMAIN", "staging-tenant.eu.auth0.com")  # never contacted: refused first
+    monkeypatch.setenv("AUTH0_TOKEN", "token-5e6f7a8b9c")
+    code, _, err = run(capsys, "-C", str(ws), "push", "--yes")
+    assert code == 2
+    assert "refusing to write to staging-tenant.eu.auth0.com" in err and "prod-tenant.eu.auth0.com" in err
+    assert "[tenant] domain" in err and "token-5e6f7a8b9c" not in err
+
+
+def test_the_local_emulator_is_allowed_with_a_note(capsys, emu, ws):
+    (ws / "hooktui.toml").write_text('[tenant]\ndomain = "prod-tenant.eu.auth0.com"\n')
+    code, out, err = run(capsys, "-C", str(ws), "push")
+    assert code == 0 and "pushed 2 hooks" in out
+    assert "working with the local tenant at http://127.0.0.1" in err

@@ -409,3 +409,22 @@ async def test_the_demo_tenant_has_a_hook_changed_remotely_and_one_changed_local
         assert set(statuses.values()) == {"in sync"}
     finally:
         tenant.stop()
+
+
+def test_writes_to_a_tenant_the_workspace_does_not_name_are_refused(workspace):
+    """The rule behind push, pull and enable in the console (the CLI has the same): a real
+    tenant other than hooktui.toml's [tenant] domain is refused; a loopback emulator is not."""
+    from types import SimpleNamespace
+
+    from hooktui.tui.remote import TenantController
+
+    controller = object.__new__(TenantController)
+    controller.app = SimpleNamespace(workspace=Workspace(workspace))  # names example-tenant.us.auth0.com
+    controller.credentials = Credentials(domain="prod-tenant.eu.auth0.com", token="t")
+    refused = controller._tenant_mismatch()
+    assert refused is not None
+    assert "refusing to write to prod-tenant.eu.auth0.com" in refused and "example-tenant.us.auth0.com" in refused
+    controller.credentials = Credentials(domain="example-tenant.us.auth0.com", token="t")
+    assert controller._tenant_mismatch() is None
+    controller.credentials = Credentials(domain="http://127.0.0.1:8080", token="t")
+    assert controller._tenant_mismatch() is None
