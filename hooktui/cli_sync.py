@@ -24,7 +24,7 @@ from hooktui.cli import (
     _plural,
     _rel,
 )
-from hooktui.core.config import CONFIG_FILE, Credentials
+from hooktui.core.config import CONFIG_FILE, Credentials, is_loopback
 from hooktui.core.executor import ExecutorError
 from hooktui.core.redaction import Redactor
 from hooktui.core.sync import Entry, Status, diff_entry
@@ -34,7 +34,6 @@ from hooktui.remote.client import (
     CredentialsError,
     ManagementClient,
     RemoteError,
-    _is_loopback,
     tenant_base_url,
 )
 from hooktui.remote.ratelimit import RateLimitEvent
@@ -84,7 +83,7 @@ def check_tenant(ws: Workspace, client: ManagementClient, term: Terminal, *, wri
     if want == have:
         return
     where = f"{CONFIG_FILE} names {named} ([tenant] domain)"
-    if _is_loopback(urlsplit(client.base_url).hostname or ""):
+    if is_loopback(client.base_url):
         term.warn(f"{where}; working with the local tenant at {client.base_url}")
         return
     fix = (f"set AUTH0_DOMAIN={named} (and its credentials), or change [tenant] domain in {CONFIG_FILE} "
@@ -403,7 +402,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser], where: argpars
                                "delete -> update -> create. Asks first on a terminal." + tenant_note)
     push.add_argument("hooks", nargs="*", metavar="HOOK", help="default: every hook")
     push.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
-    push.add_argument("--force", action="store_true", help="push hooks in conflict too (the tenant's change is lost)")
+    push.add_argument("--force", action="store_true", help="push hooks in conflict or changed on the tenant too (the tenant's change is lost)")
     push.add_argument("--allow-delete", action="store_true",
                       help="delete hooks that are on the tenant but not in the workspace")
     push.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")

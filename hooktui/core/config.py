@@ -7,6 +7,7 @@ environment or from a 0600 file in the user config folder.
 from __future__ import annotations
 
 import datetime as _dt
+import ipaddress
 import math
 import os
 import re
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import tomli_w
 
@@ -325,3 +327,23 @@ def save_credentials(creds: Credentials, env: Mapping[str, str] | None = None) -
     }
     atomic_write(path, tomli_w.dumps(doc), mode=0o600)
     return path
+
+
+def is_loopback(domain_or_url: str) -> bool:
+    """Whether a tenant domain (or URL, or bare host) is this machine: the only place plain http
+    is accepted, and a local emulator rather than anybody's tenant."""
+    text = domain_or_url.strip()
+    try:
+        return ipaddress.ip_address(text.strip("[]")).is_loopback  # a bare address, IPv6 included
+    except ValueError:
+        pass
+    try:
+        host = urlsplit(text if "://" in text else f"https://{text}").hostname or ""
+    except ValueError:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

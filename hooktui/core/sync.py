@@ -454,8 +454,10 @@ def plan_push(entries: Iterable[Entry], state: SyncState, *, only: Iterable[str]
     """The steps that make the tenant match the workspace for the hooks in `only` (all when None).
 
     `refused` maps hook names to why they must not be pushed (invalid, does not compile).
-    A conflict is skipped unless `force`; a hook only on the tenant is deleted only with
-    `allow_delete`; a hook changed remotely is left for `pull`.
+    A conflict, and a hook changed only on the tenant, are skipped unless `force` (then the
+    tenant's change is undone: with `allow_delete` too, the tenant ends up exactly as the
+    workspace, as deploy-cli leaves it); a hook only on the tenant is deleted only with
+    `allow_delete`.
     """
     entries = list(entries)
     wanted = None if only is None else set(only)
@@ -476,9 +478,9 @@ def plan_push(entries: Iterable[Entry], state: SyncState, *, only: Iterable[str]
             if needs_record(entry):
                 record.append(entry)
             continue
-        if status is Status.CHANGED_REMOTELY:
+        if status is Status.CHANGED_REMOTELY and not force:
             skipped.append(Skip(entry.name, f"changed on the tenant ({', '.join(entry.remote_changes)}): "
-                                            f"pull it first"))
+                                            f"pull it first, or push --force to undo the tenant's change"))
             continue
         if status is Status.CONFLICT and not force:
             skipped.append(Skip(entry.name, f"conflict: {entry.note}; `hooktui diff {entry.name}`, then "

@@ -24,7 +24,6 @@ What is retried:
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -36,7 +35,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState
 
 from hooktui import __version__
-from hooktui.core.config import Credentials
+from hooktui.core.config import Credentials, is_loopback
 from hooktui.core.redaction import Redactor
 from hooktui.remote.ratelimit import RateLimitConfig, RateLimitEvent, RateLimitPolicy
 
@@ -114,15 +113,6 @@ class _Retryable(Exception):
 # ---------------------------------------------------------------------------- the tenant's address
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def tenant_base_url(domain: str) -> str:
     """The API's base URL from AUTH0_DOMAIN: a bare domain means https; a full URL may use plain
     http only for a loopback host (a local emulator)."""
@@ -144,7 +134,7 @@ def tenant_base_url(domain: str) -> str:
         raise CredentialsError(f"{shown}: credentials do not belong in the address")
     if parts.path.rstrip("/") not in ("", API) or parts.query or parts.fragment:
         raise CredentialsError(f"{shown}: give the tenant's address without a path, e.g. https://{host}")
-    if scheme == "http" and not _is_loopback(host):
+    if scheme == "http" and not is_loopback(host):
         raise CredentialsError(
             f"{shown}: plain http is accepted only for a local emulator on a loopback address "
             f"(127.0.0.1, localhost, ::1); a tenant is reached over https://{host}"
@@ -321,7 +311,7 @@ class ManagementClient:
         self._sleep = sleep
         self._pacer = {id(p): asyncio.Lock() for p in (self.policy, self._auth_policy)}
         self._tokens = _Tokens(self, credentials)
-        loopback = _is_loopback(urlsplit(self.base_url).hostname or "")
+        loopback = is_loopback(urlsplit(self.base_url).hostname or "")
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,

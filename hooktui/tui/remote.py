@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import importlib
-import ipaddress
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +25,7 @@ from urllib.parse import urlsplit
 from textual.content import Content
 from textual.worker import Worker
 
-from hooktui.core.config import ConfigError, Credentials
+from hooktui.core.config import ConfigError, Credentials, is_loopback
 from hooktui.tui import messages as m
 from hooktui.tui.dialogs import ChoiceDialog, ConfirmDialog, DiffDialog, PlanDialog
 
@@ -57,16 +56,6 @@ def tenant_label(domain_or_url: str) -> str:
 
 def _same_tenant(a: str, b: str) -> bool:
     return tenant_label(a).lower() == tenant_label(b).lower()
-
-
-def _loopback(domain_or_url: str) -> bool:
-    host = urlsplit(domain_or_url if "://" in domain_or_url else f"https://{domain_or_url}").hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def event_level(event: Any) -> str:
@@ -176,7 +165,7 @@ class TenantController:
                 "warn", SOURCE,
                 f"hooktui.toml names the tenant {tenant_label(named)}, but the credentials point at "
                 f"{tenant_label(domain)}: "
-                + ("working with this local tenant" if _loopback(domain) else "push, pull and enable are refused"))
+                + ("working with this local tenant" if is_loopback(domain) else "push, pull and enable are refused"))
 
     def _tenant_mismatch(self) -> str | None:
         """Why writing to the connected tenant is refused: the workspace names another one (a
@@ -184,7 +173,7 @@ class TenantController:
         ws = self.app.workspace
         named = ws.config.tenant_domain if ws is not None else None
         domain = self.credentials.domain if self.credentials is not None else None
-        if not named or not domain or _same_tenant(named, domain) or _loopback(domain):
+        if not named or not domain or _same_tenant(named, domain) or is_loopback(domain):
             return None
         return (f"refusing to write to {tenant_label(domain)}: hooktui.toml names {tenant_label(named)} "
                 f"([tenant] domain). Set AUTH0_DOMAIN={named} (and its credentials), or change [tenant] "
