@@ -10,7 +10,6 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
 from hooktui.cli import (
     EXIT_FAILED,
@@ -24,18 +23,12 @@ from hooktui.cli import (
     _plural,
     _rel,
 )
-from hooktui.core.config import CONFIG_FILE, Credentials, is_loopback
+from hooktui.core.config import CONFIG_FILE, Credentials, tenant_label, tenant_mismatch
 from hooktui.core.executor import ExecutorError
 from hooktui.core.redaction import Redactor
 from hooktui.core.sync import Entry, Status, diff_entry
 from hooktui.core.workspace import Workspace
-from hooktui.remote.client import (
-    ApiError,
-    CredentialsError,
-    ManagementClient,
-    RemoteError,
-    tenant_base_url,
-)
+from hooktui.remote.client import ApiError, CredentialsError, ManagementClient, RemoteError
 from hooktui.remote.ratelimit import RateLimitEvent
 from hooktui.remote.sync import Syncer, summarize
 
@@ -72,25 +65,20 @@ def _remote_error(exc: RemoteError) -> CliError:
 
 
 def check_tenant(ws: Workspace, client: ManagementClient, term: Terminal, *, writes: bool) -> None:
-    """A workspace that names its tenant (`[tenant] domain` in hooktui.toml) is never written to
-    another one by mistake: a write is refused, a read warned about. A loopback emulator is
-    always allowed (it is nobody's production tenant), with a note."""
+    """A workspace that names its tenant is never written to another one by mistake
+    (`tenant_mismatch`): a write is refused, a read warned about; a loopback emulator is allowed,
+    with a note."""
     named = ws.config.tenant_domain
-    if not named:
+    if not named or tenant_label(named).lower() == tenant_label(client.base_url).lower():
         return
-    want = urlsplit(tenant_base_url(named)).netloc.lower()
-    have = urlsplit(client.base_url).netloc.lower()
-    if want == have:
-        return
-    where = f"{CONFIG_FILE} names {named} ([tenant] domain)"
-    if is_loopback(client.base_url):
-        term.warn(f"{where}; working with the local tenant at {client.base_url}")
-        return
-    fix = (f"set AUTH0_DOMAIN={named} (and its credentials), or change [tenant] domain in {CONFIG_FILE} "
-           f"(remove it to allow any tenant)")
-    if writes:
-        raise CliError(f"refusing to write to {have}: {where}. {fix}", kind="tenant-mismatch")
-    term.warn(f"{where}, but the credentials are for {have}: {fix}")
+    refused = tenant_mismatch(named, client.base_url)
+    if refused is None:
+        term.warn(f"{CONFIG_FILE} names {named} ([tenant] domain); working with the local tenant at "
+                  f"{client.base_url}")
+    elif writes:
+        raise CliError(refused, kind="tenant-mismatch")
+    else:
+        term.warn(refused.replace("refusing to write to", "reading from", 1))
 
 
 def _run(term: Terminal, work: Callable[[Syncer], Awaitable[int]], args: argparse.Namespace,

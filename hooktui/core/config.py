@@ -347,3 +347,28 @@ def is_loopback(domain_or_url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def tenant_label(domain_or_url: str) -> str:
+    """A tenant as people read it: the host (and port), never a scheme, path or credential."""
+    text = domain_or_url.strip()
+    parts = urlsplit(text if "://" in text else f"https://{text}")
+    host = parts.hostname or text
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port else host
+
+
+def tenant_mismatch(named: str | None, domain: str | None) -> str | None:
+    """Why a workspace whose hooktui.toml names its tenant (`[tenant] domain`) must not be written
+    to `domain`, or None when it may: the same tenant, no tenant named, or a loopback emulator
+    (nobody's production tenant). The CLI and the console both refuse writes with this."""
+    if not named or not domain or is_loopback(domain):
+        return None
+    if tenant_label(named).lower() == tenant_label(domain).lower():
+        return None
+    return (f"refusing to write to {tenant_label(domain)}: {CONFIG_FILE} names {tenant_label(named)} "
+            f"([tenant] domain). Set AUTH0_DOMAIN={named} (and its credentials), or change [tenant] "
+            f"domain in {CONFIG_FILE} (remove it to allow any tenant)")

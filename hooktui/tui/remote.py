@@ -20,12 +20,11 @@ import importlib
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from textual.content import Content
 from textual.worker import Worker
 
-from hooktui.core.config import ConfigError, Credentials, is_loopback
+from hooktui.core.config import ConfigError, Credentials, is_loopback, tenant_label, tenant_mismatch
 from hooktui.tui import messages as m
 from hooktui.tui.dialogs import ChoiceDialog, ConfirmDialog, DiffDialog, PlanDialog
 
@@ -40,22 +39,6 @@ COMPILE_WAIT = 30.0  # seconds a push waits for the executor to start before ref
 
 # The connection, as the header says it.
 OFFLINE, CONNECTING, ONLINE, UNREACHABLE, REFUSED = "offline", "connecting", "online", "unreachable", "refused"
-
-
-def tenant_label(domain_or_url: str) -> str:
-    """What the header shows of a tenant: the host (and port), never a path or a credential."""
-    text = domain_or_url.strip()
-    parts = urlsplit(text if "://" in text else f"https://{text}")
-    host = parts.hostname or text
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return f"{host}:{port}" if port else host
-
-
-def _same_tenant(a: str, b: str) -> bool:
-    return tenant_label(a).lower() == tenant_label(b).lower()
 
 
 def event_level(event: Any) -> str:
@@ -160,7 +143,7 @@ class TenantController:
     def _check_workspace_tenant(self, domain: str) -> None:
         ws = self.app.workspace
         named = ws.config.tenant_domain if ws is not None else None
-        if named and not _same_tenant(named, domain):
+        if named and tenant_label(named).lower() != tenant_label(domain).lower():
             self.app.log_buffer.add(
                 "warn", SOURCE,
                 f"hooktui.toml names the tenant {tenant_label(named)}, but the credentials point at "
@@ -168,16 +151,10 @@ class TenantController:
                 + ("working with this local tenant" if is_loopback(domain) else "push, pull and enable are refused"))
 
     def _tenant_mismatch(self) -> str | None:
-        """Why writing to the connected tenant is refused: the workspace names another one (a
-        loopback emulator is nobody's production tenant and always allowed), as the CLI does."""
+        """Why writing to the connected tenant is refused (the CLI applies the same rule)."""
         ws = self.app.workspace
         named = ws.config.tenant_domain if ws is not None else None
-        domain = self.credentials.domain if self.credentials is not None else None
-        if not named or not domain or _same_tenant(named, domain) or is_loopback(domain):
-            return None
-        return (f"refusing to write to {tenant_label(domain)}: hooktui.toml names {tenant_label(named)} "
-                f"([tenant] domain). Set AUTH0_DOMAIN={named} (and its credentials), or change [tenant] "
-                f"domain (remove it to allow any tenant)")
+        return tenant_mismatch(named, self.credentials.domain if self.credentials is not None else None)
 
     def start(self) -> None:
         """After the first frame: the first status. The tenant's log is not followed until asked
