@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from hooktui.core.files import atomic_write
 from hooktui.core.sync import (
+    PHASE,
     VALUE_NOT_SHOWN,
     Entry,
     LocalHook,
@@ -135,6 +138,16 @@ class Syncer:
         self.tenant_key = client.base_url
         self.state = state or SyncState.load(ws.state_dir)
         self.on_progress = on_progress
+        # The workspace files the last pull or set_enabled wrote or removed (resolved paths), so
+        # that a console can reload exactly those.
+        self.written: list[str] = []
+
+    def _wrote(self, *paths: Path | None) -> None:
+        for path in paths:
+            if path is not None:
+                resolved = str(Path(path).resolve())
+                if resolved not in self.written:
+                    self.written.append(resolved)
 
     def _say(self, text: str) -> None:
         if self.on_progress is not None:
@@ -199,8 +212,6 @@ class Syncer:
         for entry in plan.record:
             self._record_entry(entry)
         phases: dict[int, list[Step]] = {}
-        from hooktui.core.sync import PHASE
-
         for step in plan.steps:
             phases.setdefault(PHASE[step.kind], []).append(step)
         limit = asyncio.Semaphore(WRITE_CONCURRENCY)
@@ -279,6 +290,7 @@ class Syncer:
         """Write the tenant's copies into the workspace. Disables go first, so that the workspace
         never holds two enabled hooks of one trigger because of a pull."""
         order = sorted(plan.items, key=lambda i: bool(i.entry.remote and i.entry.remote.enabled))
+        self.written = []
         outcomes = []
         for item in order:
             try:
@@ -302,6 +314,7 @@ class Syncer:
             created = self.ws.create_hook(remote.name, remote.trigger, remote.script)
             hook = self.ws.update_meta(created, enabled=remote.enabled, dependencies=dict(remote.dependencies),
                                        secrets=dict.fromkeys(sorted(remote.secret_keys), VALUE_NOT_SHOWN))
+            self._wrote(hook.meta_path, hook.script_path)
             self._record_pulled(entry, hook)
             files = [self._rel(hook.meta_path), self._rel(hook.script_path)]
             note = (f" (secret values are not readable through the API: fill in {', '.join(sorted(remote.secret_keys))})"
@@ -319,9 +332,12 @@ class Syncer:
             return self._write_beside(entry, hook, "keywords")
         files: list[str] = []
         if "name" in changed and hook.deployed_name != remote.name:
+            self._wrote(hook.meta_path, hook.script_path)  # moved away
             hook = self.ws.rename_hook(hook, remote.name)
+            self._wrote(hook.meta_path, hook.script_path)
         if "script" in changed:
             self.ws.write_script(hook, remote.script)
+            self._wrote(hook.script_path)
             files.append(self._rel(hook.script_path))
         meta: dict[str, Any] = {}
         if "triggerId" in changed:
@@ -338,6 +354,7 @@ class Syncer:
             meta["secrets"] = {k: raw.get(k, VALUE_NOT_SHOWN) for k in sorted(remote.secret_keys)}
         if meta or "name" in changed:
             hook = self.ws.update_meta(hook, **meta)
+            self._wrote(hook.meta_path)
             files.append(self._rel(hook.meta_path))
         self._record_pulled(entry, hook)
         note = f" (new secret {', '.join(new_keys)}: fill in its value)" if new_keys else ""
@@ -348,9 +365,8 @@ class Syncer:
         remote = entry.remote
         assert remote is not None and hook.script_path is not None
         target = hook.script_path.with_name(f"{hook.script_path.stem}.remote.js")
-        from hooktui.core.files import atomic_write
-
         atomic_write(target, remote.script)
+        self._wrote(target)
         rel = self._rel(target)
         settings = [f for f in entry.remote_changes if f != "script"]
         local = entry.local
@@ -410,6 +426,7 @@ class Syncer:
             raise WorkspaceError(f"{name} is not on the tenant yet: push it first "
                                  f"(`hooktui push {name}`)")
         done: list[str] = []
+        self.written = []
         tenant = self.state.tenant(self.tenant_key)
         if enabled:
             others = [e for e in entries if e.remote is not None and e.remote.enabled and e.name != name
@@ -426,7 +443,9 @@ class Syncer:
         self._say(done[-1])
         if entry.local is not None and entry.local.enabled != enabled:
             hook = self.ws.hook(entry.local.name)
-            for other in self.ws.set_enabled(hook, enabled):
+            others = self.ws.set_enabled(hook, enabled)
+            self._wrote(hook.meta_path, *(other.meta_path for other in others))
+            for other in others:
                 done.append(f"{other.deployed_name}: disabled in the workspace")
             done.append(f"{name}: {'enabled' if enabled else 'disabled'} in the workspace")
             self._say(done[-1])

@@ -15,7 +15,6 @@ way to the first frame, never when no tenant is configured.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import importlib
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
@@ -64,28 +63,6 @@ def progress_level(line: str) -> str:
     if "conflict" in line or "not overwritten" in line:
         return "warn"
     return "info"
-
-
-def _fingerprints(ws: Any) -> dict[str, str]:
-    """Every file the workspace's hooks are made of (and what a pull may add beside them)."""
-    paths: set[Path] = set()
-    if ws.hooks_dir.is_dir():
-        paths.update(p for p in ws.hooks_dir.iterdir() if p.is_file())
-    for hook in ws.hooks:
-        for path in (hook.script_path, hook.meta_path):
-            if path is not None and Path(path).is_file():
-                paths.add(Path(path))
-    out = {}
-    for path in paths:
-        try:
-            out[str(path.resolve())] = hashlib.sha1(path.read_bytes()).hexdigest()
-        except OSError:
-            continue
-    return out
-
-
-def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
-    return sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
 
 
 class TenantController:
@@ -651,10 +628,9 @@ class TenantController:
 
         async def work() -> m.TenantMessage:
             syncer = await self._syncer()
-            before = _fingerprints(syncer.ws)
             plan = await syncer.plan_pull(names)
             report = await syncer.pull(plan)
-            return m.TenantPulled(report, _changed(before, _fingerprints(syncer.ws)))
+            return m.TenantPulled(report, list(syncer.written))
 
         self._run("pull", work)
 
@@ -784,9 +760,8 @@ class TenantController:
 
         async def work() -> m.TenantMessage:
             syncer = await self._syncer()
-            before = _fingerprints(syncer.ws)
             lines = await syncer.set_enabled(name, enabled)
-            return m.TenantEnabledSet(name, enabled, lines, _changed(before, _fingerprints(syncer.ws)))
+            return m.TenantEnabledSet(name, enabled, lines, list(syncer.written))
 
         self._run("enable", work)
 

@@ -557,3 +557,20 @@ def test_applying_a_push_plan_then_planning_again_leaves_nothing(tmp_path_factor
     assert steps == []
     assert set(now.values()) <= {"in sync"}
     assert sorted(now) == sorted(local2)
+
+
+async def test_the_syncer_names_every_file_a_pull_or_enable_wrote(tmp_path, emu):
+    write_hook(tmp_path, "a", CE, enabled=True)
+    write_hook(tmp_path, "b", CE)
+    write_hook(tmp_path, "c", PRE)
+    ws = Workspace(tmp_path)
+    await push(ws, emu)
+    hooks = (tmp_path / "hooks").resolve()
+    by_name(emu)["c"]["script"] = script("tenant edit", PRE)
+    emu.seed_hooks([{"name": "new", "triggerId": POST, "script": script("n", POST)}])
+    async with client(emu) as api:
+        syncer = Syncer(ws, api)
+        await syncer.pull(await syncer.plan_pull())
+        assert sorted(syncer.written) == sorted(str(hooks / f) for f in ("c.js", "new.json", "new.js"))
+        await syncer.set_enabled("b", True)
+        assert sorted(syncer.written) == sorted(str(hooks / f) for f in ("a.json", "b.json"))
