@@ -8,7 +8,7 @@ import argparse
 import asyncio
 import json
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
 
 from hooktui.cli import (
@@ -26,7 +26,7 @@ from hooktui.cli import (
 from hooktui.core.config import CONFIG_FILE, Credentials, tenant_label, tenant_mismatch
 from hooktui.core.executor import ExecutorError
 from hooktui.core.redaction import Redactor
-from hooktui.core.sync import Entry, Status, diff_entry
+from hooktui.core.sync import Entry, Status, diff_entry, select
 from hooktui.core.workspace import Workspace
 from hooktui.remote.client import ApiError, CredentialsError, ManagementClient, RemoteError
 from hooktui.remote.ratelimit import RateLimitEvent
@@ -115,7 +115,7 @@ def cmd_status(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     async def work(syncer: Syncer) -> int:
         entries = await syncer.entries()
         if args.hooks:
-            entries = _only(entries, args.hooks)
+            entries = select(entries, args.hooks)
         if args.json:
             term.out(_dumps({"tenant": syncer.tenant_key, "hooks": [e.to_json() for e in entries],
                              "summary": summarize(entries)}))
@@ -138,15 +138,6 @@ def cmd_status(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     return _run(term, work, args)
 
 
-def _only(entries: list[Entry], names: Sequence[str]) -> list[Entry]:
-    known = {e.name: e for e in entries}
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise CliError(f"no hook named {', '.join(unknown)} in the workspace or on the tenant; "
-                       f"`hooktui status` lists them")
-    return [known[n] for n in dict.fromkeys(names)]
-
-
 # ---------------------------------------------------------------------------- diff
 
 
@@ -161,7 +152,7 @@ def _colour_diff(text: str) -> str:
 def cmd_diff(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     async def work(syncer: Syncer) -> int:
         entries = await syncer.entries()
-        entries = _only(entries, args.hooks) if args.hooks else [e for e in entries if e.status is not Status.IN_SYNC]
+        entries = select(entries, args.hooks) if args.hooks else [e for e in entries if e.status is not Status.IN_SYNC]
         ws = syncer.ws
         out = []
         for entry in entries:

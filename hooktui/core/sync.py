@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from hooktui.core.files import atomic_write, dump_json
+from hooktui.core.workspace import WorkspaceError
 
 VALUE_NOT_SHOWN = "_VALUE_NOT_SHOWN_"
 STATE_FILE = "state.json"
@@ -370,6 +371,17 @@ def _secret_values_changed(ls: Snapshot, base: Snapshot) -> bool:
     return any(fp is not None and b.get(k) != fp for k, fp in ls.secrets)
 
 
+def select(entries: Iterable[Entry], names: Iterable[str]) -> list[Entry]:
+    """The entries of `names`, in that order; an unknown name is an error that names it."""
+    known = {e.name: e for e in entries}
+    names = list(dict.fromkeys(names))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise WorkspaceError(f"no hook named {', '.join(unknown)} in the workspace or on the tenant; "
+                             f"`hooktui status` lists them")
+    return [known[n] for n in names]
+
+
 # ---------------------------------------------------------------------------- push plan
 
 
@@ -504,7 +516,7 @@ def plan_push(entries: Iterable[Entry], state: SyncState, *, only: Iterable[str]
         if hook_steps:
             steps.extend(hook_steps)
             planned[entry.name] = entry
-            start[entry.name] = _start_snapshot(entry)
+            start[entry.name] = tenant_snapshot(entry)
     _check_enabled(entries, planned, steps, skipped)
     steps.sort(key=lambda s: PHASE[s.kind])  # stable: hooks keep their order inside a phase
     return PushPlan(steps, skipped, {e.name: e for e in entries}, start, record)
@@ -516,9 +528,9 @@ def needs_record(entry: Entry) -> bool:
             and (entry.base is None or bool(entry.local_changes or entry.remote_changes)))
 
 
-def _start_snapshot(entry: Entry) -> Snapshot:
-    """The tenant's hook as the push starts, with the fingerprints the base knows for the secret
-    values the tenant has not changed since."""
+def tenant_snapshot(entry: Entry) -> Snapshot:
+    """The tenant's hook as it is now (what a push builds on, what a pull records), with the
+    fingerprints the base knows for the secret values the tenant has not changed since."""
     if entry.remote is None:
         return Snapshot.make(entry.name, "", False, "")
     snap = entry.remote.snapshot()
@@ -552,7 +564,7 @@ def _steps_to_local(entry: Entry, state: SyncState) -> tuple[list[Step], str | N
                 steps.append(Step(local.name, StepKind.ENABLE, None, {"enabled": True}))
         return steps, None
 
-    base_fps = _start_snapshot(entry).secret_map
+    base_fps = tenant_snapshot(entry).secret_map
     delete = sorted(k for k in remote.secret_keys if k not in local.secrets)
     missing = sorted(k for k in local.secrets if k not in remote.secret_keys)
     if any(k in unknown for k in missing):
@@ -567,7 +579,7 @@ def _steps_to_local(entry: Entry, state: SyncState) -> tuple[list[Step], str | N
     changes: dict[str, Any] = {}
     if remote.name != local.name:
         changes["name"] = local.name
-    if script_digest(remote.script) != script_digest(local.script):
+    if remote.script != local.script:
         changes["script"] = local.script
     if dict(remote.dependencies) != dict(local.dependencies):
         changes["dependencies"] = dict(local.dependencies)

@@ -36,6 +36,8 @@ from hooktui.core.sync import (
     compare,
     plan_pull,
     plan_push,
+    select,
+    tenant_snapshot,
 )
 from hooktui.core.workspace import Hook, Workspace, WorkspaceError, keyword_replace
 from hooktui.remote.client import ApiError, ManagementClient, RemoteError
@@ -158,8 +160,12 @@ class Syncer:
     async def entries(self, *, all_secrets: bool = False) -> list[Entry]:
         """Every hook's status. Secret names are read for each tenant hook that has a local or
         synced counterpart (and for all with `all_secrets`, as pull needs)."""
+        return (await self._read(all_secrets=all_secrets))[0]
+
+    async def _read(self, *, all_secrets: bool = False) -> tuple[list[Entry], dict[str, str]]:
+        """The entries, and why some local hooks cannot be pushed (from the same reading)."""
         self.ws.reload()
-        locals_, _ = local_hooks(self.ws)
+        locals_, refused = local_hooks(self.ws)
         listed = await self.client.list_hooks()
         tenant = self.state.tenant(self.tenant_key)
         names = {h.name for h in locals_}
@@ -169,7 +175,7 @@ class Syncer:
         ]
         keys = await self._secret_keys([str(h["id"]) for h in wanted])
         remotes = [RemoteHook.from_api(h, keys.get(str(h["id"]), ())) for h in listed]
-        return compare(locals_, remotes, tenant, self.state)
+        return compare(locals_, remotes, tenant, self.state), refused
 
     async def _secret_keys(self, ids: list[str]) -> dict[str, list[str]]:
         limit = asyncio.Semaphore(READ_CONCURRENCY)
@@ -191,15 +197,10 @@ class Syncer:
 
     async def plan_push(self, only: Iterable[str] | None = None, *, force: bool = False,
                         allow_delete: bool = False, refused: dict[str, str] | None = None) -> PushPlan:
-        entries = await self.entries()
-        _, invalid = local_hooks(self.ws)
-        known = {e.name for e in entries}
+        entries, invalid = await self._read()
         only = list(only) if only is not None else None
         if only is not None:
-            unknown = [n for n in only if n not in known]
-            if unknown:
-                raise WorkspaceError(f"no hook named {', '.join(unknown)} in the workspace or on the tenant; "
-                                     f"`hooktui status` lists them")
+            select(entries, only)
         return plan_push(entries, self.state, only=only, force=force, allow_delete=allow_delete,
                          refused={**invalid, **(refused or {})})
 
@@ -279,11 +280,7 @@ class Syncer:
         entries = await self.entries(all_secrets=True)
         only = list(only) if only is not None else None
         if only is not None:
-            known = {e.name for e in entries}
-            unknown = [n for n in only if n not in known]
-            if unknown:
-                raise WorkspaceError(f"no hook named {', '.join(unknown)} in the workspace or on the tenant; "
-                                     f"`hooktui status` lists them")
+            select(entries, only)
         return plan_pull(entries, only=only)
 
     async def pull(self, plan: PullPlan) -> PullReport:
@@ -398,13 +395,8 @@ class Syncer:
     def _record_pulled(self, entry: Entry, hook: Hook) -> None:
         """After a pull, the base is the tenant's copy (with the secret fingerprints the workspace
         still holds unchanged values for)."""
-        remote = entry.remote
-        assert remote is not None
-        snap = remote.snapshot()
-        if entry.base is not None and "secrets" not in entry.remote_changes:
-            known = entry.base.secret_map
-            snap = snap.with_changes(secrets={k: known.get(k) for k in snap.secret_map})
-        self.state.record(self.tenant_key, remote.id, hook.deployed_name, snap)
+        assert entry.remote is not None
+        self.state.record(self.tenant_key, entry.remote.id, hook.deployed_name, tenant_snapshot(entry))
 
     def _rel(self, path: Any) -> str:
         try:
