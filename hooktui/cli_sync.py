@@ -43,9 +43,10 @@ STATUS_STYLE = {
 }
 
 
-def connect(term: Terminal, env: Any = None) -> ManagementClient:
-    """A client for the tenant the credentials name, printing every wait on stderr."""
-    creds = Credentials.resolve(env)
+def connect(term: Terminal, creds: Credentials | None = None) -> ManagementClient:
+    """A client for the tenant the credentials (default: the environment's, then the user's
+    file) name, printing every wait on stderr."""
+    creds = creds or Credentials.resolve()
     for warning in creds.warnings:
         term.warn(warning)
 
@@ -342,7 +343,7 @@ def cmd_logs(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
         term.err(term.paint(f"hooktui: {exc}; trying again", "yellow"))
 
     async def main() -> int:
-        async with connect(term) as client:
+        async with connect(term, creds) as client:
             tail = LogTail(client, types=types or None, initial=args.take, on_error=on_error)
             if not args.follow:
                 show(await tail.recent())
