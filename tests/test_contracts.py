@@ -12,6 +12,11 @@ from hooktui.core.contracts import check, claim_namespace_problem
         ("http://example.com/plan", True),
         ("https://api.example.org/claims/roles", True),
         ("https://myauth0.com.example.net/x", True),  # only the host counts
+        # A reserved namespace is the host or a subdomain of it, not any host ending in its letters.
+        ("https://myauth0.com/plan", True),
+        ("https://notwebtask.io/x", True),
+        ("https://mywebtask.run/x", True),
+        ("https://auth0.com.example.net/x", True),
         ("plan", False),
         ("urn:example:plan", False),
         ("ftp://example.com/plan", False),
