@@ -673,6 +673,22 @@ def test_set_enabled_changes_nothing_when_a_file_cannot_be_edited(tmp_path):
     assert not ws.hook("b").enabled
 
 
+def test_a_refused_enable_leaves_every_file_unchanged(tmp_path):
+    """The hook being enabled is the one that cannot be edited: the others of its trigger must
+    not be disabled first and left so."""
+    (tmp_path / "hooktui.toml").write_text('[keywords]\nOFF = false\n')
+    locked = '{"name": "target", "triggerId": "pre-user-registration", "script": "./target.js", "enabled": @@OFF@@}'
+    write_hook(tmp_path, "target", locked)
+    enabled = write_hook(tmp_path, "enabled-one", enabled=True)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "hooks").iterdir()}
+    ws = open_ws(tmp_path)
+    with pytest.raises(WorkspaceError, match="cannot edit hooks/target.json"):
+        ws.set_enabled("target", True)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "hooks").iterdir()} == before
+    assert json.loads(enabled.read_text())["enabled"] is True
+    assert ws.hook("enabled-one").enabled and not ws.hook("target").enabled
+
+
 def test_hooks_for_trigger(tmp_path):
     write_hook(tmp_path, "a")
     write_hook(tmp_path, "b", triggerId="send-phone-message")
