@@ -264,9 +264,29 @@ async def test_polling_sees_two_saves_in_the_same_mtime_with_equal_size(workspac
 
 
 async def test_polling_quiet_workspace_yields_nothing(workspace):
-    async with Recorder(HookWatcher(workspace, polling=True, poll_interval=0.02)) as rec:
-        await asyncio.sleep(0.2)
-    assert rec.batches == []
+    """Counted in polls, not seconds: on a loaded machine a time window may hold no poll at all."""
+    watcher = HookWatcher(workspace, polling=True, poll_interval=0.02)
+    polls = 0
+    enough = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    snapshot = watcher._snapshot
+
+    def counted(previous):
+        nonlocal polls
+        polls += 1
+        # The generator only takes its next snapshot once the consumer has taken the batch of
+        # the previous poll, so by the 7th every batch of the first 6 has been recorded.
+        if polls >= 7:
+            loop.call_soon_threadsafe(enough.set)
+        return snapshot(previous)
+
+    watcher._snapshot = counted
+    async with Recorder(watcher) as rec:
+        try:
+            await asyncio.wait_for(enough.wait(), TIMEOUT)
+        except TimeoutError:
+            pytest.fail(f"the poller took only {polls} snapshots in {TIMEOUT} s")
+        assert rec.batches == []
 
 
 async def test_cancelling_the_consumer_ends_quickly(workspace, polling):
