@@ -98,7 +98,7 @@ def test_install_then_a_hook_requires_the_package(workspace: Path, env: dict[str
     state = workspace / ".hooktui"
     assert json.loads((state / "package.json").read_text()) == {
         "name": "hooktui-workspace-deps", "private": True, "dependencies": {"greeting-lib": "1.2.3"}}
-    assert (state / ".gitignore").read_text() == "node_modules/\n"
+    assert (state / ".gitignore").read_text() == "*\n"  # all of .hooktui/ stays out of git
     assert (state / "node_modules" / "greeting-lib" / "index.js").read_text() == GREETING
     assert "/greeting-lib/-/greeting-lib-1.2.3.tgz" in registry.requests
 
@@ -211,9 +211,9 @@ def test_collect_and_the_manifest(workspace: Path) -> None:
     state.mkdir()
     (state / ".gitignore").write_text("*.log")
     deps.write_manifest(state, wanted)
-    assert (state / ".gitignore").read_text() == "*.log\nnode_modules/\n"  # the user's line kept
+    assert (state / ".gitignore").read_text() == "*.log\n*\n"  # the user's line kept
     deps.write_manifest(state, wanted)
-    assert (state / ".gitignore").read_text() == "*.log\nnode_modules/\n"  # and ours added once
+    assert (state / ".gitignore").read_text() == "*.log\n*\n"  # and ours added once
 
 
 def test_find_npm_without_any_npm(tmp_path: Path) -> None:

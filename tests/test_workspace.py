@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -506,21 +507,21 @@ def test_every_problem_is_reported_at_once_and_good_hooks_still_load(tmp_path):
 
 
 def test_only_one_enabled_hook_per_trigger(tmp_path):
-    for stem in ("a", "b", "c"):
+    for stem in ("one", "two", "three"):
         write_hook(tmp_path, stem, enabled=True, triggerId="credentials-exchange")
-    write_hook(tmp_path, "d", enabled=False, triggerId="credentials-exchange")
-    write_hook(tmp_path, "e", enabled=True, triggerId="send-phone-message")
+    write_hook(tmp_path, "four", enabled=False, triggerId="credentials-exchange")
+    write_hook(tmp_path, "five", enabled=True, triggerId="send-phone-message")
 
     ws = open_ws(tmp_path)
 
-    for stem in ("a", "b", "c"):
+    for stem in ("one", "two", "three"):
         problem = only_problem(ws, stem, "enabled")
-        for other in ("a", "b", "c"):
+        for other in ("one", "two", "three"):
             assert f"{other} (hooks/{other}.json)" in problem.message
         assert "only one enabled hook per trigger" in problem.message
         assert "credentials-exchange" in problem.message
         assert problem.line == 4  # where "enabled" is in the file
-    assert problems_of(ws, "d") == [] and problems_of(ws, "e") == []
+    assert problems_of(ws, "four") == [] and problems_of(ws, "five") == []
 
 
 def test_two_hooks_with_the_same_deployed_name(tmp_path):
@@ -645,20 +646,20 @@ def test_create_enabled_hook_disables_the_others(tmp_path):
 
 
 def test_set_enabled_disables_the_others_of_the_trigger(tmp_path):
-    write_hook(tmp_path, "a", enabled=True)
-    write_hook(tmp_path, "b", enabled=True)  # already a conflict on disk
-    write_hook(tmp_path, "c")
+    write_hook(tmp_path, "one", enabled=True)
+    write_hook(tmp_path, "two", enabled=True)  # already a conflict on disk
+    write_hook(tmp_path, "three")
     write_hook(tmp_path, "other", enabled=True, triggerId="send-phone-message")
     ws = open_ws(tmp_path)
-    stale = ws.hook("c")
+    stale = ws.hook("three")
 
     disabled = ws.set_enabled(stale, True)
 
-    assert sorted(h.deployed_name for h in disabled) == ["a", "b"]
+    assert sorted(h.deployed_name for h in disabled) == ["one", "two"]
     assert all(not h.enabled for h in disabled)
-    assert [h.deployed_name for h in ws.hooks if h.enabled] == ["c", "other"]
+    assert [h.deployed_name for h in ws.hooks if h.enabled] == ["other", "three"]
     assert ws.problems == []
-    assert ws.set_enabled("c", False) == [] and not ws.hook("c").enabled
+    assert ws.set_enabled("three", False) == [] and not ws.hook("three").enabled
 
 
 def test_set_enabled_changes_nothing_when_a_file_cannot_be_edited(tmp_path):
@@ -761,3 +762,148 @@ def test_delete_removes_both_files(tmp_path):
     assert sorted(p.name for p in removed) == ["old-name.js", "old-name.json"]
     assert list((ws.root / "hooks").iterdir()) == []
     assert ws.hooks == []
+
+
+# ---------------------------------------------------------------------------- hardening (issue 8)
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path):
+    if shutil.which("git") is None:
+        pytest.fail("git is needed for the .gitignore tests")
+    root = tmp_path / "repo"
+    write_hook(root, "token-claims")
+    _git(root, "init", "-q")
+    return root
+
+
+def test_the_state_folder_stays_out_of_git_from_the_first_write(repo):
+    from hooktui.core import deps
+    from hooktui.core.sync import SyncState
+
+    ws = open_ws(repo)
+    state = SyncState.load(ws.state_dir)
+    state.save()  # what the first push or pull does
+    deps.write_manifest(ws.state_dir, {"lodash": "4.17.21"})
+    (ws.node_modules / "lodash").mkdir(parents=True)
+    (ws.node_modules / "lodash" / "index.js").write_text("module.exports = {};\n")
+    status = _git(repo, "status", "--porcelain", "--untracked-files=all")
+    assert ".hooktui" not in status, status
+    assert "hooks/token-claims.json" in status  # the workspace itself is not hidden
+
+
+def test_an_existing_state_folder_is_hidden_whatever_the_top_level_gitignore_says(repo):
+    # What earlier versions left: state.json beside a .gitignore that only named node_modules.
+    state_dir = repo / ".hooktui"
+    state_dir.mkdir()
+    (state_dir / "state.json").write_text("{}\n")
+    (state_dir / ".gitignore").write_text("node_modules/\n")
+    (repo / ".gitignore").write_text("!.hooktui/\n")
+    assert ".hooktui/state.json" in _git(repo, "status", "--porcelain", "--untracked-files=all")
+    open_ws(repo)
+    assert ".hooktui" not in _git(repo, "status", "--porcelain", "--untracked-files=all")
+    assert (state_dir / ".gitignore").read_text().splitlines()[-2:] == ["node_modules/", "*"]
+
+
+def test_a_workspace_without_a_state_folder_gets_none_from_opening(repo):
+    open_ws(repo)
+    assert not (repo / ".hooktui").exists()
+
+
+DUPLICATE = """{
+  "name": "dup",
+  "triggerId": "pre-user-registration",
+  "script": "./dup.js",
+  "secrets": {"A": "1", "A": "2"},
+  "script": "./other.js"
+}
+"""
+
+
+def test_a_duplicated_key_is_an_error_naming_file_line_and_key(tmp_path):
+    write_hook(tmp_path, "dup", DUPLICATE)
+    (tmp_path / "hooks" / "other.js").write_text(SCRIPT)
+    ws = open_ws(tmp_path)
+    errors = [p for p in problems_of(ws, "dup") if p.severity == "error"]
+    by_field = {p.field: p for p in errors}
+    assert set(by_field) == {"script", "secrets.A"}, [str(p) for p in errors]
+    script = by_field["script"]
+    assert (script.line, script.column) == (6, 3)
+    assert '"script" appears twice (lines 4 and 6)' in script.message
+    assert by_field["secrets.A"].line == 5
+    assert not ws.hook("dup").valid
+    # Editing would silently keep one of the two: refused, and the file stays as it is.
+    with pytest.raises(WorkspaceError, match='"script" appears twice'):
+        ws.update_meta("dup", enabled=True)
+    assert (tmp_path / "hooks" / "dup.json").read_text() == DUPLICATE
+
+
+def test_a_duplicated_key_in_the_keyword_mappings_is_refused(tmp_path):
+    write_hook(tmp_path, "a-hook")
+    with pytest.raises(WorkspaceError, match='AUTH0_KEYWORD_REPLACE_MAPPINGS.*"ENV" appears twice'):
+        open_ws(tmp_path, {"AUTH0_KEYWORD_REPLACE_MAPPINGS": '{"ENV": "dev", "ENV": "prod"}'})
+
+
+@pytest.mark.parametrize("name", ["a", "ab", "-ab", "ab-", "a_b", "é-hook"])
+def test_new_and_rename_refuse_names_auth0_deploy_cli_refuses(tmp_path, name):
+    ws = _one_hook_workspace(tmp_path)
+    with pytest.raises(WorkspaceError, match="at least 3 characters") as caught:
+        ws.create_hook(name, "pre-user-registration", SCRIPT)
+    assert "letters, digits, spaces and '-'" in str(caught.value)
+    with pytest.raises(WorkspaceError, match="at least 3 characters"):
+        ws.rename_hook("old-name", name)
+    assert sorted(p.name for p in (ws.root / "hooks").iterdir()) == ["old-name.js", "old-name.json"]
+    assert ws.create_hook("abc", "pre-user-registration", SCRIPT).deployed_name == "abc"
+
+
+def test_validate_warns_about_a_name_shorter_than_deploy_cli_allows(tmp_path):
+    write_hook(tmp_path, "ab")
+    ws = open_ws(tmp_path)
+    [problem] = problems_of(ws, "ab")
+    assert problem.severity == "warning" and problem.field == "name" and problem.line == 2
+    assert "at least 3 characters" in problem.message and "auth0-deploy-cli" in problem.message
+
+
+def test_an_unmapped_keyword_in_a_script_is_named_with_its_line(tmp_path):
+    write_hook(tmp_path, "kw", js="module.exports = function (u, c, cb) {\n  cb(null, {url: @@API_URL@@, env: '##ENV##'});\n};\n")
+    ws = open_ws(tmp_path)
+    found = ws.script_problems("kw")
+    assert [(p.file, p.line, p.column, p.severity) for p in found] == [
+        ("hooks/kw.js", 2, 18, "warning"), ("hooks/kw.js", 2, 37, "warning")]
+    assert "@@API_URL@@ has no keyword mapping" in found[0].message
+    assert "[keywords] in hooktui.toml" in found[0].message
+    mapped = open_ws(tmp_path, {"AUTH0_KEYWORD_REPLACE_MAPPINGS": '{"API_URL": "x", "ENV": "dev"}'})
+    assert mapped.script_problems("kw") == []
+
+
+def test_a_script_that_is_not_utf8_is_a_script_problem(tmp_path):
+    write_hook(tmp_path, "latin", js=None)
+    (tmp_path / "hooks" / "latin.js").write_bytes(b"module.exports = function (u, c, cb) {\n  cb(null, '\xe9');\n};\n")
+    ws = open_ws(tmp_path)
+    [problem] = ws.script_problems("latin")
+    assert (problem.file, problem.line, problem.severity) == ("hooks/latin.js", 2, "error")
+    assert "not UTF-8" in problem.message and "save it as UTF-8" in problem.message
+
+
+def test_many_enabled_hooks_of_one_trigger_cost_linear_output(tmp_path):
+    count = 2000
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    for i in range(count):
+        (hooks / f"hook-{i:04}.json").write_text(json.dumps(
+            {"name": f"hook-{i:04}", "triggerId": "credentials-exchange", "enabled": True,
+             "script": "./shared.js"}))
+    (hooks / "shared.js").write_text(SCRIPT)
+    ws = open_ws(tmp_path)
+    problems = [p for p in ws.problems if p.field == "enabled"]
+    assert len(problems) == count  # every hook still carries its problem (list, console)
+    assert max(len(str(p)) for p in problems) < 600
+    message = problems[0].message
+    assert "2000 enabled hooks use 'credentials-exchange'" in message
+    assert "hook-0000 (hooks/hook-0000.json)" in message and "and 1995 more" in message
+    # One group per trigger, so that validate can print it once.
+    assert len({p.group for p in problems}) == 1 and problems[0].group

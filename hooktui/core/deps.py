@@ -19,11 +19,10 @@ from typing import IO
 
 from hooktui.core.executor import ExecutorError, find_node
 from hooktui.core.files import atomic_write, dump_json
-from hooktui.core.workspace import Hook
+from hooktui.core.workspace import Hook, ensure_state_dir
 
 MANIFEST_NAME = "hooktui-workspace-deps"
 NPM_INSTALL_ARGS = ("install", "--no-audit", "--no-fund", "--omit=dev")
-GITIGNORE_LINE = "node_modules/"
 
 NPM_MISSING = (
     "npm was not found. `hooktui deps install` needs npm (it comes with Node.js): install Node.js "
@@ -77,23 +76,14 @@ def collect(hooks: Iterable[Hook]) -> dict[str, str]:
 
 
 def write_manifest(state_dir: Path, dependencies: Mapping[str, str]) -> Path:
-    """Write `<state_dir>/package.json` (atomically) and a .gitignore keeping node_modules out of git."""
-    state_dir.mkdir(parents=True, exist_ok=True)
+    """Write `<state_dir>/package.json` (atomically), in a state folder kept out of git."""
+    ensure_state_dir(state_dir)
     manifest = state_dir / "package.json"
     atomic_write(manifest, dump_json({
         "name": MANIFEST_NAME,
         "private": True,
         "dependencies": dict(dependencies),
     }))
-    gitignore = state_dir / ".gitignore"
-    try:
-        existing = gitignore.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        existing = ""
-    if GITIGNORE_LINE not in existing.splitlines():
-        # The user's own lines stay; ours is added once.
-        separator = "\n" if existing and not existing.endswith("\n") else ""
-        atomic_write(gitignore, f"{existing}{separator}{GITIGNORE_LINE}\n")
     return manifest
 
 

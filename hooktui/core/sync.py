@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from hooktui.core.files import atomic_write, dump_json
-from hooktui.core.workspace import WorkspaceError
+from hooktui.core.workspace import WorkspaceError, ensure_state_dir
 
 VALUE_NOT_SHOWN = "_VALUE_NOT_SHOWN_"
 STATE_FILE = "state.json"
@@ -203,7 +203,7 @@ class SyncState:
                 if state.hooks
             },
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_state_dir(self.path.parent)  # with the .gitignore that keeps it out of git
         atomic_write(self.path, dump_json(data), mode=0o600)
 
 

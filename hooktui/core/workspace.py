@@ -6,6 +6,7 @@ names, plus `hooktui.toml`. Loading never stops at the first bad hook: every pro
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import math
@@ -27,6 +28,17 @@ KEYWORDS_ENV = "AUTH0_KEYWORD_REPLACE_MAPPINGS"
 MAX_SECRETS = 20
 # Auth0's Management API pattern for hook names.
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9]([ \-a-zA-Z0-9]*[a-zA-Z0-9])?")
+# auth0-deploy-cli's hook schema (`^[^-\s][a-zA-Z0-9-\s]+[^-\s]$`) also wants 3+ characters.
+DEPLOY_CLI_MIN_NAME = 3
+NAME_RULE = (
+    f"a hook name needs at least {DEPLOY_CLI_MIN_NAME} characters: letters, digits, spaces and '-', "
+    f"starting and ending with a letter or digit"
+)
+# Inside .hooktui/ itself, so it holds whatever the workspace's own .gitignore says: sync state,
+# node_modules and the rest of hooktui's files never show in `git status`.
+STATE_GITIGNORE = "*"
+# How many hooks a problem about a group of them names before "and N more".
+LISTED_HOOKS = 5
 # The order hooktui writes a hook's JSON keys in; other keys follow in their existing order.
 META_KEY_ORDER = ("name", "triggerId", "enabled", "script", "dependencies", "secrets")
 VALID_TRIGGERS = ", ".join(t.value for t in Trigger)
@@ -57,6 +69,9 @@ class Problem:
     column: int | None = None
     hook: str | None = None  # deployed name when known
     severity: str = "error"  # "error" | "warning"
+    # Problems of one group (the hooks sharing a trigger or a deployed name) say the same thing
+    # on each hook: a workspace-wide report shows the group once.
+    group: str | None = dataclasses.field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = self.file
@@ -107,6 +122,41 @@ _JS_WHITESPACE = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u
 def deployed_name(name: str) -> str:
     """The name deploy-cli sends to Auth0: `name.toLowerCase().replace(/\\s/g, '-')`."""
     return _JS_WHITESPACE.sub("-", name.lower())
+
+
+def name_problem(name: str) -> tuple[str, str] | None:
+    """(severity, why) when Auth0 or deploy-cli refuses the hook name `name`, else None.
+
+    The Management API refuses what breaks its pattern (an error); a name it accepts but that
+    is shorter than deploy-cli's schema allows is a warning: `hooktui push` deploys it, a0deploy
+    would not. hooktui itself never creates or renames to either.
+    """
+    deployed = deployed_name(name)
+    lead = f"{name!r} deploys as {deployed!r}"
+    if not NAME_PATTERN.fullmatch(deployed):
+        return "error", f"{lead}, which Auth0 refuses: {NAME_RULE}"
+    if len(deployed) < DEPLOY_CLI_MIN_NAME:
+        return "warning", (
+            f"{lead}, which auth0-deploy-cli refuses: {NAME_RULE}. The Management API "
+            f"takes it, so `hooktui push` works, but a0deploy refuses the workspace"
+        )
+    return None
+
+
+def ensure_state_dir(state_dir: Path) -> Path:
+    """Create the workspace's `.hooktui/` if needed, with a .gitignore that keeps all of it out
+    of git. Every writer into the folder calls this first; lines a user added are kept."""
+    state_dir = Path(state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    gitignore = state_dir / ".gitignore"
+    try:
+        existing = gitignore.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        existing = ""
+    if STATE_GITIGNORE not in (line.strip() for line in existing.splitlines()):
+        separator = "\n" if existing and not existing.endswith("\n") else ""
+        atomic_write(gitignore, f"{existing}{separator}{STATE_GITIGNORE}\n")
+    return state_dir
 
 
 def _js_number(value: int | float, *, json_mode: bool) -> str:
@@ -211,12 +261,14 @@ def keyword_mappings(config_keywords: Mapping[str, Any], env: Mapping[str, str])
     if raw is None or not raw.strip():
         return mappings
     try:
-        from_env = json.loads(raw)
+        from_env = parse_json_object_strict(raw, KEYWORDS_ENV)
     except json.JSONDecodeError as exc:
         raise WorkspaceError(
             f"{KEYWORDS_ENV} is not valid JSON ({exc.msg} at line {exc.lineno}, column "
             f"{exc.colno}); set it to a JSON object such as '{{\"API_URL\": \"https://...\"}}'"
         ) from None
+    except ValueError as exc:
+        raise WorkspaceError(str(exc)) from None
     if not isinstance(from_env, dict):
         raise WorkspaceError(
             f"{KEYWORDS_ENV} must be a JSON object such as '{{\"API_URL\": \"https://...\"}}', "
@@ -333,7 +385,13 @@ _WS = re.compile(r"[ \t\n\r]*")
 
 def _key_offsets(text: str) -> dict[tuple[str, ...], int]:
     """Offset of every object key in valid JSON `text`, by path; the last duplicate wins, as in parsing."""
+    return _scan_keys(text)[0]
+
+
+def _scan_keys(text: str) -> tuple[dict[tuple[str, ...], int], list[tuple[tuple[str, ...], int, int]]]:
+    """`_key_offsets`, and every repeated key: (path, offset of its first use, offset of the repeat)."""
     offsets: dict[tuple[str, ...], int] = {}
+    repeats: list[tuple[tuple[str, ...], int, int]] = []
     scan = json.JSONDecoder().scan_once
     scanstring = json.decoder.scanstring
 
@@ -346,10 +404,14 @@ def _key_offsets(text: str) -> dict[tuple[str, ...], int]:
             i = skip(i + 1)
             if text[i] == "}":
                 return i + 1
+            seen: dict[str, int] = {}
             while True:
                 i = skip(i)
                 start = i
                 key, i = scanstring(text, i + 1)
+                if key in seen:
+                    repeats.append(((*path, key), seen[key], start))
+                seen.setdefault(key, start)
                 offsets[(*path, key)] = start
                 i = skip(i) + 1  # the colon
                 i = skip(walk(i, (*path, key)))
@@ -376,7 +438,49 @@ def _key_offsets(text: str) -> dict[tuple[str, ...], int]:
         walk(0, ())
     except (IndexError, ValueError, StopIteration):
         pass  # positions are a courtesy; the parse itself already succeeded
-    return offsets
+    return offsets, repeats
+
+
+class _Repeats:
+    """An object_pairs_hook that notes whether any object repeats a key (json keeps the last,
+    silently, as JSON.parse does) and otherwise builds the same dicts."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        data = dict(pairs)
+        if len(data) != len(pairs):
+            self.found = True
+        return data
+
+
+def _repeat_messages(text: str) -> list[tuple[tuple[str, ...], int, int, str]]:
+    """(key path, line, column, message) for every repeated key in valid JSON `text`."""
+    found = []
+    for path, first, repeat in _scan_keys(text)[1]:
+        first_line, _ = _line_column(text, first)
+        line, column = _line_column(text, repeat)
+        where = ".".join(path[:-1])
+        lines = f"both on line {line}" if first_line == line else f"lines {first_line} and {line}"
+        found.append((path, line, column, (
+            f'"{path[-1]}" appears twice{" in " + where if where else ""} ({lines}); JSON keeps '
+            f"only the last one, so the other is silently ignored: keep one"
+        )))
+    return found
+
+
+def parse_json_object_strict(text: str, source: str) -> Any:
+    """json.loads for JSON hooktui reads besides hook files: a repeated key is a ValueError
+    naming `source`, the key and its lines, rather than a silent last-wins."""
+    repeats = _Repeats()
+    data = json.loads(text, object_pairs_hook=repeats, parse_constant=_reject_constant)
+    if repeats.found:
+        messages = _repeat_messages(text)
+        if messages:
+            raise ValueError(f"{source}: {messages[0][3]}")
+        raise ValueError(f"{source}: a key appears twice; keep one")
+    return data
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
@@ -419,8 +523,9 @@ def _check_meta(
     """
     problems: list[Problem] = []
     text = keyword_replace(raw, keywords)
+    repeats = _Repeats()
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=repeats)
     except json.JSONDecodeError as exc:
         message = f"invalid JSON: {exc.msg}"
         if text != raw:
@@ -447,6 +552,13 @@ def _check_meta(
         return None, problems
 
     offsets = _key_offsets(text)
+    if repeats.found:
+        repeated = _repeat_messages(text)
+        for path, line, column, message in repeated:
+            fld = path[0] if len(path) == 1 else ".".join(path[:2])
+            problems.append(Problem(rel, message, fld, line, column))
+        if not repeated:
+            problems.append(Problem(rel, "a key appears twice; JSON keeps only the last one: keep one"))
 
     def problem(message: str, fld: str | None, *path: str, severity: str = "error") -> None:
         line = column = None
@@ -464,13 +576,9 @@ def _check_meta(
         problem(f"must be a string, got {_json_type(name)}", "name")
     if not from_json:
         name = stem
-    deployed = deployed_name(name)
-    if from_json and not NAME_PATTERN.fullmatch(deployed):
-        problem(
-            f"{name!r} deploys as {deployed!r}, which Auth0 refuses: a hook name may hold only "
-            f"letters, digits, spaces and '-', and must start and end with a letter or digit",
-            "name",
-        )
+    refused = name_problem(name) if from_json else None
+    if refused is not None:
+        problem(refused[1], "name", severity=refused[0])
 
     # triggerId
     trigger = data.get("triggerId")
@@ -606,6 +714,12 @@ class Workspace:
         self.hooks: list[Hook] = []
         self.problems: list[Problem] = []
         self.reload()
+        if self.state_dir.is_dir():
+            # A folder left by an older hooktui, whose .gitignore only named node_modules.
+            try:
+                ensure_state_dir(self.state_dir)
+            except OSError:
+                pass  # a read-only checkout: nothing is written there either
 
     @classmethod
     def open(cls, root: Path, *, env: Mapping[str, str] | None = None) -> Workspace:
@@ -726,14 +840,13 @@ class Workspace:
         for name, group in by_name.items():
             if len(group) < 2:
                 continue
-            listing = _listing(group, self._rel)
+            message = (
+                f"{len(group)} hooks deploy as {name!r}: {_listing(group, self._rel)}. Hook names "
+                f"are unique on Auth0 (deployed names are lower-cased, whitespace becomes '-'); "
+                f"rename all but one"
+            )
             for hook in group:
-                hook.problems.append(self._field_problem(
-                    hook, "name",
-                    f"{len(group)} hooks deploy as {name!r}: {listing}. Hook names are unique on "
-                    f"Auth0 (deployed names are lower-cased, whitespace becomes '-'); rename all "
-                    f"but one",
-                ))
+                hook.problems.append(self._field_problem(hook, "name", message, group=f"name:{name}"))
 
     def _check_one_enabled_per_trigger(self, hooks: list[Hook]) -> None:
         by_trigger: dict[Trigger, list[Hook]] = {}
@@ -743,15 +856,16 @@ class Workspace:
         for trigger, group in by_trigger.items():
             if len(group) < 2:
                 continue
-            listing = _listing(group, self._rel)
+            message = (
+                f"{len(group)} enabled hooks use {trigger.value!r}: {_listing(group, self._rel)}. "
+                f"Auth0 allows only one enabled hook per trigger; set \"enabled\": false in all "
+                f"but one"
+            )
             for hook in group:
-                hook.problems.append(self._field_problem(
-                    hook, "enabled",
-                    f"{len(group)} enabled hooks use {trigger.value!r}: {listing}. Auth0 allows "
-                    f"only one enabled hook per trigger; set \"enabled\": false in all but one",
-                ))
+                hook.problems.append(self._field_problem(hook, "enabled", message,
+                                                         group=f"enabled:{trigger.value}"))
 
-    def _field_problem(self, hook: Hook, fld: str, message: str) -> Problem:
+    def _field_problem(self, hook: Hook, fld: str, message: str, *, group: str | None = None) -> Problem:
         line = column = None
         try:
             text = keyword_replace(hook.meta_path.read_text(encoding="utf-8"), self.keywords)
@@ -760,7 +874,8 @@ class Workspace:
                 line, column = _line_column(text, offsets[(fld,)])
         except (OSError, ValueError):
             pass
-        return Problem(self._rel(hook.meta_path), message, fld, line, column, hook.deployed_name)
+        return Problem(self._rel(hook.meta_path), message, fld, line, column, hook.deployed_name,
+                       group=group)
 
     # ------------------------------------------------------------------ lookup
 
@@ -816,6 +931,37 @@ class Workspace:
         except (OSError, UnicodeDecodeError) as exc:
             raise WorkspaceError(f"cannot read {self._rel(path)}: {exc}") from exc
 
+    def script_problems(self, hook: Hook | str) -> list[Problem]:
+        """What is wrong with the script's text itself, read from disk: not UTF-8 (an error), or
+        a `##KEY##` / `@@KEY@@` with no keyword mapping (a warning, at its first line:column;
+        an unmapped `@@KEY@@` in code is also why Node reports a SyntaxError there)."""
+        current = self._current(hook)
+        try:
+            path = self._script_target(current)
+            raw = path.read_bytes()
+        except (WorkspaceError, OSError):
+            return []  # the hook's JSON problems already say why there is no script
+        rel = self._rel(current.script_path or path)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            return [Problem(rel, f"not UTF-8 text (byte {exc.start}); save it as UTF-8", "script", line,
+                            hook=current.deployed_name)]
+        found = []
+        seen: set[str] = set()
+        for match in _UNRESOLVED.finditer(text):
+            marker = match.group(0)
+            if match.group(2) in self.keywords or marker in seen:
+                continue
+            seen.add(marker)
+            line, column = _line_column(text, match.start())
+            found.append(Problem(
+                rel, f"{marker} has no keyword mapping, so it reaches Node.js (and Auth0) as written; "
+                f"add it to [keywords] in hooktui.toml or to {KEYWORDS_ENV}",
+                None, line, column, current.deployed_name, "warning"))
+        return found
+
     def read_script(self, hook: Hook | str) -> str:
         """The script as Auth0 would receive it: after keyword replacement."""
         return keyword_replace(self.raw_script(hook), self.keywords)
@@ -866,6 +1012,11 @@ class Workspace:
             ) from None
         if not isinstance(data, dict):
             raise WorkspaceError(f"cannot edit {rel}: it holds {_json_type(data)}, not a JSON object")
+        repeated = _repeat_messages(raw)
+        if repeated:
+            # Rewriting it would keep one of each pair without asking.
+            listing = "; ".join(message for *_, message in repeated)
+            raise WorkspaceError(f"cannot edit {rel}: {listing}. Then try again")
         return data
 
     def update_meta(self, hook: Hook | str, **changes: Any) -> Hook:
@@ -891,11 +1042,10 @@ class Workspace:
     def _free_name(self, name: str, *, renaming: Hook | None = None) -> str:
         """The deployed name for `name`, refusing one Auth0 rejects or another hook has."""
         deployed = deployed_name(name)
-        if not NAME_PATTERN.fullmatch(deployed):
-            raise WorkspaceError(
-                f"{name!r} deploys as {deployed!r}, which Auth0 refuses: use letters, digits, "
-                f"spaces and '-', starting and ending with a letter or digit"
-            )
+        refused = name_problem(name)
+        if refused is not None:
+            # Even what only deploy-cli refuses: hooktui never makes a name someone's CI rejects.
+            raise WorkspaceError(refused[1])
         for other in self.hooks:
             if other.deployed_name == deployed and (renaming is None or other.meta_path != renaming.meta_path):
                 raise WorkspaceError(f"a hook named {deployed!r} already exists ({self._rel(other.meta_path)})")
@@ -1015,9 +1165,13 @@ def ordered_meta(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _with_hook(problem: Problem, hook: str | None) -> Problem:
-    return Problem(problem.file, problem.message, problem.field, problem.line, problem.column,
-                   hook, problem.severity)
+    return dataclasses.replace(problem, hook=hook)
 
 
 def _listing(hooks: Iterable[Hook], rel) -> str:
-    return ", ".join(f"{h.deployed_name} ({rel(h.meta_path)})" for h in hooks)
+    """The first few hooks of a group and how many more: a message stays short however many
+    hooks share a trigger or a name."""
+    hooks = list(hooks)
+    shown = ", ".join(f"{h.deployed_name} ({rel(h.meta_path)})" for h in hooks[:LISTED_HOOKS])
+    rest = len(hooks) - LISTED_HOOKS
+    return f"{shown} and {rest} more" if rest > 0 else shown
