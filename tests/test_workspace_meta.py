@@ -119,7 +119,7 @@ def test_the_hook_named_in_problems():
 
 
 def test_keywords_are_replaced_before_the_checks():
-    text = '{"name": "k", "triggerId": "##TRIGGER##", "enabled": @@ON@@, "script": "./k.js"}'
+    text = '{"name": "kw-hook", "triggerId": "##TRIGGER##", "enabled": @@ON@@, "script": "./k.js"}'
     assert [p.field for p in errors(validate_meta_text(text, file=FILE))] == [None]  # bad JSON
     found = validate_meta_text(
         text, file=FILE, keywords={"TRIGGER": "credentials-exchange", "ON": True}
