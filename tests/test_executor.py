@@ -7,6 +7,7 @@ import copy
 import json
 import os
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -49,6 +50,10 @@ def with_client(name: str, **metadata: object) -> dict:
     payload["client"]["name"] = name
     payload["client"]["metadata"].update(metadata)
     return payload
+
+
+# never-calls-back.js forgets cb for any plan but "full".
+NEVER = with_client("stuck", plan="free")
 
 
 class HookFolder:
@@ -270,14 +275,12 @@ async def test_infinite_loop_is_stopped_at_the_timeout(folder):
     folder.add("infinite-loop")
     folder.add("echo", fixture="echo-args")
     async with Executor(folder.workspace()) as ex:
-        started = time.monotonic()
         result = await ex.run("infinite-loop", CE, timeout=1)
-        elapsed = time.monotonic() - started
         after = await ex.run("echo", CE)
     assert result.crash == "timeout"
     assert result.data["message"] == "Request to Webtask exceeded allowed execution time"
     assert "synchronous infinite loop" in result.data["error_description"]
-    assert elapsed < 5
+    assert "for 1 s" in result.data["error_description"]
     assert after.ok
 
 
@@ -302,6 +305,14 @@ async def test_calling_back_twice_keeps_the_first_result_with_a_warning(folder):
     result = await run_one(folder, "calls-back-twice", CE)
     assert result.data == {"scope": ["read:connections"], "https://example.com/first": True}
     assert any("cb was called 2 times; the first result stands" in w for w in result.warnings)
+
+
+async def test_calling_back_then_throwing_keeps_the_first_result_with_a_warning(folder):
+    folder.add("calls-back-then-throws")
+    result = await run_one(folder, "calls-back-then-throws", CE)
+    assert result.ok, result.error_message
+    assert result.data == {"scope": ["read:connections"], "https://example.com/first": True}
+    assert any("threw after calling cb" in w and "thrown after cb" in w for w in result.warnings), result.warnings
 
 
 async def test_a_late_second_callback_is_reported_as_a_late_event(folder):
@@ -371,14 +382,18 @@ async def test_hostile_runs_do_not_disturb_runs_in_flight(folder):
     assert all(r.ok and r.data["scope"][-1] == "async:ok" for r in normal)
 
 
-async def test_killing_the_whole_node_process_restarts_the_executor(folder):
-    folder.add("kill-executor")
+async def test_a_dead_executor_is_restarted_and_its_hooks_loaded_again(folder):
+    folder.add("never-calls-back")
     folder.add("echo", fixture="echo-args")
-    async with Executor(folder.workspace()) as ex:
+    async with Executor(folder.workspace(), timeout=30) as ex:
         first_pid = ex.pid
         notices = []
         ex.subscribe(lambda e: e.source == "executor" and notices.append(e.text))
-        result = await ex.run("kill-executor", CE)
+        started = asyncio.Event()
+        pending = asyncio.create_task(ex.run("never-calls-back", NEVER, on_log=lambda e: started.set()))
+        await asyncio.wait_for(started.wait(), 30)
+        os.kill(first_pid, signal.SIGKILL)
+        result = await asyncio.wait_for(pending, 30)
         after = await ex.run("echo", CE)
         assert ex.pid != first_pid
     assert result.crash == "executor"
@@ -386,6 +401,73 @@ async def test_killing_the_whole_node_process_restarts_the_executor(folder):
     assert after.ok  # hooks loaded before the restart are loaded again
     assert ex.restarts == 1
     assert any("restarting" in n for n in notices)
+
+
+async def test_a_hung_executor_is_restarted_by_the_watchdog(folder):
+    folder.add("never-calls-back")
+    folder.add("echo", fixture="echo-args")
+    async with Executor(folder.workspace(), timeout=30) as ex:
+        # A stopped process answers nothing: the liveness ping notices within its deadline.
+        ex.liveness_interval, ex.liveness_deadline = 0.2, 1.0
+        assert (await ex.run("echo", CE)).ok
+        hung_pid = ex.pid
+        notices = []
+        ex.subscribe(lambda e: e.source == "executor" and notices.append(e.text))
+        started = asyncio.Event()
+        pending = asyncio.create_task(ex.run("never-calls-back", NEVER, on_log=lambda e: started.set()))
+        await asyncio.wait_for(started.wait(), 30)
+        os.kill(hung_pid, signal.SIGSTOP)
+        try:
+            result = await asyncio.wait_for(pending, 60)
+        finally:
+            try:
+                os.kill(hung_pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        after = await ex.run("echo", CE)
+    assert result.crash == "executor"
+    assert "stopped unexpectedly" in result.error_message
+    assert any("stopped answering" in n for n in notices)
+    assert after.ok
+    assert ex.restarts == 1
+
+
+async def test_a_failed_restart_is_a_clear_error_not_a_hang(folder, tmp_path):
+    # A node that starts once, then refuses: the restart after a crash cannot succeed.
+    marker = tmp_path / "started-once"
+    fake = tmp_path / "node-once"
+    fake.write_text(f"#!/bin/sh\nif [ -e '{marker}' ]; then echo 'simulated: node cannot start' >&2; exit 1; fi\n"
+                    f"touch '{marker}'\nexec '{shutil.which('node')}' \"$@\"\n")
+    fake.chmod(0o755)
+    folder.add("echo", fixture="echo-args")
+    async with Executor(folder.workspace(), node=str(fake)) as ex:
+        notices = []
+        ex.subscribe(lambda e: e.source == "executor" and notices.append((e.level, e.text)))
+        assert (await ex.run("echo", CE)).ok
+        os.kill(ex.pid, signal.SIGKILL)
+        for _ in range(500):
+            if any("could not be restarted" in t for _, t in notices):
+                break
+            await asyncio.sleep(0.02)
+        with pytest.raises(ExecutorError, match="simulated: node cannot start"):
+            await asyncio.wait_for(ex.run("echo", CE), 30)
+    assert any(level == "error" and "could not be restarted" in t and "simulated: node cannot start" in t
+               for level, t in notices), notices
+
+
+async def test_queued_runs_are_not_timed_by_the_watchdog(folder):
+    folder.add("never-calls-back")
+    folder.add("echo", fixture="echo-args")
+    async with Executor(folder.workspace(), timeout=5, max_workers=4) as ex:
+        results = await asyncio.wait_for(asyncio.gather(
+            *[ex.run("never-calls-back", NEVER) for _ in range(12)],
+            *[ex.run("echo", with_client(f"quick-{i}")) for i in range(5)],
+        ), 120)
+    stuck, quick = results[:12], results[12:]
+    assert [r.crash for r in stuck] == ["timeout"] * 12
+    assert all(r.data["message"] == "Request to Webtask exceeded allowed execution time" for r in stuck)
+    assert all(r.ok for r in quick)
+    assert ex.restarts == 0
 
 
 async def test_many_runs_in_flight_are_matched_by_id(folder):
@@ -418,10 +500,12 @@ async def test_no_state_leaks_between_runs(folder):
 async def test_console_output_becomes_structured_events_during_the_run(folder):
     folder.add("chatty")
     async with Executor(folder.workspace()) as ex:
-        seen: list[tuple[float, object]] = []
-        result = await ex.run("chatty", with_client("c", delay=400),
-                              on_log=lambda e: seen.append((time.monotonic(), e)))
-        done = time.monotonic()
+        first_line = asyncio.Event()
+        running = asyncio.create_task(ex.run("chatty", with_client("c", delay=2000), on_log=lambda e: first_line.set()))
+        await asyncio.wait_for(first_line.wait(), 30)
+        # The lines reach Python while the hook is still waiting to call back, not with the result.
+        streamed = not running.done()
+        result = await running
     texts = [(e.level, e.text) for e in result.logs]
     assert texts == [
         ("info", "log line { a: 1 }"),
@@ -434,8 +518,7 @@ async def test_console_output_becomes_structured_events_during_the_run(folder):
     first = result.logs[0]
     assert first.hook == "chatty" and first.run_id == result.run_id and first.source == "hook"
     assert abs(first.time - time.time()) < 60
-    # The lines reached Python while the hook was still waiting, not with the result.
-    assert done - seen[0][0] >= 0.3
+    assert streamed
 
 
 async def test_each_runs_output_is_capped_with_a_notice(folder):
@@ -516,7 +599,9 @@ async def test_hook_code_sees_none_of_our_environment(folder, monkeypatch):
     for leaked in ("AUTH0_CLIENT_SECRET", "AUTH0_DOMAIN", "HOOKTUI_SOMETHING", "NODE_EXTRA_CA_CERTS", "NODE_OPTIONS"):
         assert leaked not in keys
     assert "do-not-leak" not in json.dumps(result.to_json())
-    assert set(keys) <= set(node_environment())
+    # A hook's process has its private temp dir as TMPDIR and HOME, and the locale: no PATH either.
+    assert {"HOME", "TMPDIR"} <= set(keys)
+    assert not [k for k in keys if k not in {"HOME", "TMPDIR", "TZ", "LANG"} and not k.startswith("LC_")]
 
 
 def test_node_environment_is_an_allow_list():
@@ -592,3 +677,16 @@ async def test_run_result_json_shape(folder):
     assert isinstance(out["duration_ms"], float) and out["duration_ms"] >= 0
     assert isinstance(out["warnings"], list)
     json.dumps(out)  # serialisable as is
+
+
+async def test_a_node_older_than_20_is_refused_naming_the_version_needed(folder, tmp_path):
+    # Answers as Node 18 would: it starts, but has no permission model to keep hooks in.
+    fake = tmp_path / "node18"
+    fake.write_text("#!/bin/sh\necho '{\"type\":\"ready\",\"node\":\"v18.19.1\",\"pid\":1}'\nexec cat >/dev/null\n")
+    fake.chmod(0o755)
+    folder.add("echo", fixture="echo-args")
+    with pytest.raises(ExecutorError) as info:
+        async with Executor(folder.workspace(), node=str(fake)):
+            pass
+    message = str(info.value)
+    assert "Node.js 20 or newer" in message and "v18.19.1" in message

@@ -1,5 +1,6 @@
-"""The local executor: one long-lived Node.js process (runner.js) that runs workspace hooks as
-Auth0 ran them, spoken to in newline-delimited JSON over stdio with many runs in flight."""
+"""The local executor: one long-lived Node.js supervisor (runner.js) that runs workspace hooks as
+Auth0 ran them, each hook version in sandbox processes of its own (sandbox.js), spoken to in
+newline-delimited JSON over stdio with many runs in flight."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import itertools
 import json
 import os
 import shutil
+import signal
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,15 +22,17 @@ from hooktui.core import contracts
 from hooktui.core.workspace import WorkspaceError
 
 RUNNER = Path(__file__).with_name("runner.js")
-MIN_NODE_MAJOR = 18
+# Node's permission model (--experimental-permission) keeps hooks in their sandboxes; it came in 20.
+MIN_NODE_MAJOR = 20
 DEFAULT_TIMEOUT = 20.0
 
-# What a hook's process.env may see. Everything else (our credentials, AUTH0_*, HOOKTUI_*,
-# NODE_OPTIONS) stays out, and NODE_EXTRA_CA_CERTS costs ~70 ms at every Node start.
+# What the supervisor's environment keeps. Everything else (our credentials, AUTH0_*, HOOKTUI_*,
+# NODE_OPTIONS) stays out, and NODE_EXTRA_CA_CERTS costs ~70 ms at every Node start. The
+# sandboxes get less still: their own temp dir as TMPDIR and HOME, and the locale.
 _ENV_ALLOWED = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TMPDIR", "TEMP", "TMP", "SYSTEMROOT")
 
 NODE_MISSING = (
-    "Node.js was not found. hooktui runs hooks with Node.js 18 or newer: install it from your "
+    "Node.js was not found. hooktui runs hooks with Node.js 20 or newer: install it from your "
     "package manager or https://nodejs.org, or run `pip install 'hooktui[node]'` to get a bundled "
     "Node.js, or point HOOKTUI_NODE at a node binary."
 )
@@ -167,6 +172,8 @@ class _Pending:
     payload: Any = None
     logs: list[LogEvent] = field(default_factory=list)
     on_log: Callable[[LogEvent], None] | None = None
+    limit: float = DEFAULT_TIMEOUT
+    guard: asyncio.TimerHandle | None = None  # armed when the run leaves the queue
 
 
 class Executor:
@@ -209,7 +216,16 @@ class Executor:
         self._subscribers: list[Callable[[LogEvent], None]] = []
         self._closing = False
         self._start_lock = asyncio.Lock()
+        self._watchdog: asyncio.Task[None] | None = None
+        self._sandbox_dir: str | None = None
+        self._last_event = 0.0
+        self._ping_sent: float | None = None
         self.restarts = 0
+        # While runs are pending, a supervisor silent for liveness_interval gets a ping; no pong
+        # within liveness_deadline and it is restarted. Generous: it never runs hook code, so
+        # only a bug or a stopped process keeps it from answering.
+        self.liveness_interval = 2.0
+        self.liveness_deadline = 10.0
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -227,9 +243,12 @@ class Executor:
 
     async def _spawn(self) -> None:
         node = self._node or find_node()
-        options = {"maxWorkers": self.max_workers, "memoryMb": self.memory_mb}
+        if self._sandbox_dir is None or not os.path.isdir(self._sandbox_dir):
+            # The sandboxes' only writable place, one folder each inside; gone at close().
+            self._sandbox_dir = tempfile.mkdtemp(prefix="hooktui-sandboxes-")
+        options: dict[str, Any] = {"maxWorkers": self.max_workers, "memoryMb": self.memory_mb, "tmpDir": self._sandbox_dir}
         if self.workspace is not None:
-            options["nodeModulesBase"] = str(self.workspace.state_dir)
+            options["nodeModulesBase"] = str(Path(self.workspace.state_dir).resolve())
         cwd = str(self.workspace.root) if self.workspace is not None else None
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -242,6 +261,9 @@ class Executor:
                 env=node_environment(),
                 cwd=cwd,
                 limit=64 * 1024 * 1024,
+                # Its own process group: the supervisor and its sandboxes end together, even
+                # when the supervisor itself is killed (see _kill_group).
+                start_new_session=os.name == "posix",
             )
         except FileNotFoundError:
             raise NodeNotFound() from None
@@ -256,7 +278,7 @@ class Executor:
         if not ready or ready.get("type") != "ready":
             err = b""
             if proc.returncode is None:
-                proc.kill()
+                self._kill_group(proc)
             try:
                 err = await asyncio.wait_for(proc.stderr.read(), 2)
             except TimeoutError:
@@ -264,13 +286,21 @@ class Executor:
             raise ExecutorError(f"the executor did not start ({node}): {err.decode(errors='replace').strip()[:800]}")
         version = str(ready.get("node", ""))
         major = int(version.lstrip("v").split(".")[0] or 0)
-        if major < MIN_NODE_MAJOR:
-            proc.kill()
-            raise ExecutorError(f"hooktui needs Node.js {MIN_NODE_MAJOR} or newer; {node} is {version}")
+        if major < MIN_NODE_MAJOR or not ready.get("permission"):
+            self._kill_group(proc)
+            await proc.wait()
+            raise ExecutorError(
+                f"hooktui needs Node.js {MIN_NODE_MAJOR} or newer, for the permission model that keeps hooks "
+                f"away from your files and credentials; {node} is {version or 'of an unknown version'}. "
+                "Install a newer Node.js, or point HOOKTUI_NODE at one."
+            )
         self.node_version = version
         self._proc = proc
+        self._last_event = asyncio.get_running_loop().time()
+        self._ping_sent = None
         self._reader = asyncio.create_task(self._read_events(proc), name="hooktui-executor-reader")
         self._stderr_reader = asyncio.create_task(self._read_stderr(proc), name="hooktui-executor-stderr")
+        self._watchdog = asyncio.create_task(self._watch(proc), name="hooktui-executor-watchdog")
         # After a restart, the hooks that were loaded are loaded again.
         for hook in list(self._loaded.values()):
             self._send({"op": "load", "seq": next(self._seq), "hook": hook})
@@ -284,9 +314,9 @@ class Executor:
                 proc.stdin.close()
                 await asyncio.wait_for(proc.wait(), 2)
             except (TimeoutError, OSError):
-                proc.kill()
+                self._kill_group(proc)
                 await proc.wait()
-        for task in (self._reader, self._stderr_reader):
+        for task in (self._reader, self._stderr_reader, self._watchdog):
             if task is not None:
                 task.cancel()
                 try:
@@ -294,6 +324,24 @@ class Executor:
                 except (asyncio.CancelledError, Exception):
                     pass
         self._fail_pending("the executor was closed", crash="executor")
+        if self._sandbox_dir is not None:
+            shutil.rmtree(self._sandbox_dir, ignore_errors=True)
+            self._sandbox_dir = None
+
+    @staticmethod
+    def _kill_group(proc: asyncio.subprocess.Process) -> None:
+        """SIGKILL the supervisor and every sandbox it started (they share its process group)."""
+        if os.name == "posix":
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+                return
+            except (ProcessLookupError, PermissionError):
+                pass
+        if proc.returncode is None:
+            try:
+                proc.kill()
+            except ProcessLookupError:
+                pass
 
     # -- events -------------------------------------------------------------------------------
 
@@ -430,8 +478,9 @@ class Executor:
         await self.start()
         run_id = f"r{next(self._ids)}"
         future: asyncio.Future[RunResult] = asyncio.get_running_loop().create_future()
-        self._pending[run_id] = _Pending(future, name, hook.trigger, payload=payload, on_log=on_log)
         limit = self.timeout if timeout is None else timeout
+        pending = _Pending(future, name, hook.trigger, payload=payload, on_log=on_log, limit=limit)
+        self._pending[run_id] = pending
         request = {
             "op": "run",
             "id": run_id,
@@ -446,19 +495,38 @@ class Executor:
         except (TypeError, ValueError) as e:
             self._pending.pop(run_id, None)
             raise ExecutorError(f"the payload cannot be sent as JSON: {e}") from None
-        # Node enforces the limit; this timer only guards against the runtime itself hanging.
-        guard = asyncio.get_running_loop().call_later(limit + 10, self._unresponsive, future)
         try:
             return await future
         finally:
-            guard.cancel()
+            if pending.guard is not None:
+                pending.guard.cancel()
 
-    def _unresponsive(self, future: asyncio.Future[RunResult]) -> None:
-        if future.done():
+    def _unresponsive(self, future: asyncio.Future[RunResult] | None) -> None:
+        if future is not None and future.done():
             return
         self._notice("the executor stopped answering; restarting it", level="error")
         if self._proc is not None and self._proc.returncode is None:
-            self._proc.kill()  # the reader sees it die, fails what was in flight and restarts it
+            self._kill_group(self._proc)  # the reader sees it die, fails what was in flight and restarts it
+
+    async def _watch(self, proc: asyncio.subprocess.Process) -> None:
+        """Restart a supervisor that stops answering while runs wait on it (stopped, wedged)."""
+        loop = asyncio.get_running_loop()
+        while proc is self._proc and proc.returncode is None:
+            await asyncio.sleep(self.liveness_interval)
+            if not self._pending:
+                self._ping_sent = None
+                continue
+            now = loop.time()
+            if self._ping_sent is not None:
+                if now - self._ping_sent > self.liveness_deadline:
+                    self._unresponsive(None)
+                    return
+            elif now - self._last_event > self.liveness_interval:
+                self._ping_sent = now
+                try:
+                    self._send({"op": "ping", "seq": 0})
+                except ExecutorError:
+                    return
 
     # -- the reader ---------------------------------------------------------------------------
 
@@ -484,10 +552,13 @@ class Executor:
             except ValueError:
                 self._notice(f"executor: {line.decode(errors='replace').rstrip()}", level="warn")
                 continue
+            self._last_event = asyncio.get_running_loop().time()
+            self._ping_sent = None
             self._dispatch(event)
         code = await proc.wait()
         if self._closing or proc is not self._proc:
             return
+        self._kill_group(proc)  # its sandboxes, if the supervisor itself was killed
         how = f"signal {-code}" if code < 0 else f"exit code {code}"
         self.restarts += 1
         self._fail_pending(
@@ -520,10 +591,19 @@ class Executor:
                 if pending.on_log is not None:
                     pending.on_log(log)
             self._publish(log)
+        elif kind == "started":
+            pending = self._pending.get(event.get("id", ""))
+            if pending is not None and pending.guard is None:
+                # The supervisor enforces the limit; this timer only guards against it hanging.
+                # It starts when the run leaves the queue: waiting there is not running.
+                pending.guard = asyncio.get_running_loop().call_later(
+                    pending.limit + 10, self._unresponsive, pending.future)
         elif kind == "result":
             pending = self._pending.pop(event.get("id", ""), None)
             if pending is None or pending.future.done():
                 return
+            if pending.guard is not None:
+                pending.guard.cancel()
             envelope = event.get("envelope") or {"status": "error", "data": {"message": "no result"}}
             loc = event.get("location")
             warnings = list(event.get("warnings") or [])
@@ -571,6 +651,8 @@ class Executor:
     def _fail_pending(self, message: str, *, crash: str) -> None:
         pending, self._pending = self._pending, {}
         for run_id, p in pending.items():
+            if p.guard is not None:
+                p.guard.cancel()
             if not p.future.done():
                 p.future.set_result(
                     RunResult(p.hook, p.trigger, run_id, {"status": "error", "data": {"message": message}},
@@ -578,7 +660,9 @@ class Executor:
                 )
 
     async def stats(self) -> dict[str, Any]:
-        """Memory of the Node process and its worker count (for benchmarks and diagnostics)."""
+        """Memory and process counts (for benchmarks and diagnostics): `rss` is the supervisor's
+        and every sandbox's resident memory together, `supervisorRss` the supervisor's alone,
+        `workers` the sandbox processes, `spares` those not yet serving a hook."""
         await self.start()
         seq = next(self._seq)
         waiter: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
