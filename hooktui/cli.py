@@ -28,16 +28,18 @@ from hooktui.core.config import (
     ConfigError,
     Credentials,
     WorkspaceConfig,
+    is_loopback,
     mask,
     save_credentials,
 )
 from hooktui.core.executor import Executor, ExecutorError, LogEvent, RunResult, find_node
+from hooktui.core.exports import NO_EXPORTS, assigns_exports
 from hooktui.core.payloads import PayloadError, default_payload, find_payload, parse_payload
 from hooktui.core.redaction import Redactor
 from hooktui.core.sync import SyncStateError
 from hooktui.core.templates import template_for
 from hooktui.core.triggers import Trigger
-from hooktui.core.workspace import Hook, HookNotFound, Problem, Workspace, WorkspaceError
+from hooktui.core.workspace import KEYWORDS_ENV, Hook, HookNotFound, Problem, Workspace, WorkspaceError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -190,10 +192,28 @@ def _read_payload(ref: str | None, hook: Hook, ws: Workspace, stdin: TextIO) -> 
         except UnicodeDecodeError as exc:
             raise PayloadError("<stdin>", f"not UTF-8 text (byte {exc.start})") from None
         return parse_payload(text, "<stdin>"), "from stdin"
-    found = find_payload(ref, hook.trigger, ws.root, hook.deployed_name,
-                         payloads_dir=ws.config.payloads_dir)
+    try:
+        found = find_payload(ref, hook.trigger, ws.root, hook.deployed_name,
+                             payloads_dir=ws.config.payloads_dir)
+    except PayloadError:
+        _refuse_a_folder(ref, ws)  # a clearer refusal when it names a folder
+        raise
     where = {"sample": "sample", "workspace": _rel(ws, found.path), "file": str(found.path)}[found.origin]
     return found.load(), f"{found.name} ({where})"
+
+
+def _refuse_a_folder(ref: str, ws: Workspace) -> None:
+    """`--payload payloads/x` names a folder of payloads, not one: say so, and what is in it."""
+    for folder in (Path(ref).expanduser(), ws.root / ref):
+        if not folder.is_dir():
+            continue
+        inside = sorted(p.name for p in folder.glob("*.json") if p.is_file())
+        shown = ref.rstrip("/\\") + "/"
+        listing = (f"; it holds {', '.join(inside[:5])}{' and more' if len(inside) > 5 else ''}"
+                   if inside else "; it holds no .json file")
+        raise PayloadError(ref, f"is a folder, not a payload file{listing}",
+                           hint=f"pass one file, e.g. --payload {shown}{inside[0] if inside else 'NAME.json'}, "
+                                f"or a payload name")
 
 
 async def _execute(ws: Workspace, hook: Hook, payload: Any, timeout: float | None,
@@ -251,7 +271,8 @@ def _print_result(term: Terminal, ws: Workspace, hook: Hook, result: RunResult, 
 def cmd_run(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     ws = _open_workspace(args)
     hook = ws.hook(args.hook)
-    blockers = _run_blockers(hook)
+    script_problems = ws.script_problems(hook)
+    blockers = _run_blockers(hook) + [p for p in script_problems if p.severity == "error"]
     if blockers:
         listing = "\n  ".join(str(p) for p in blockers)
         raise CliError(
@@ -262,6 +283,8 @@ def cmd_run(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     # so for a run every problem is a warning; the workspace's warnings already say so.
     for problem in hook.problems:
         term.err(str(problem) if problem.severity == "warning" else f"warning: {problem}")
+    for problem in script_problems:  # an unmapped @@KEY@@ is why a SyntaxError may follow
+        term.err(str(problem))
     payload, source = _read_payload(args.payload, hook, ws, stdin)
     redact = Redactor(hook.secrets.values())
 
@@ -336,19 +359,84 @@ def cmd_validate(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int
     problems = []
     for hook in ws.hooks:
         problems.extend(hook.problems)
-        if hook.deployed_name in compiled:
-            problems.append(compiled[hook.deployed_name])
+        problems.extend(_script_checks(ws, hook, compiled.get(hook.deployed_name), compiled=skipped is None))
+    problems.extend(_dependency_conflicts(ws))
     if not args.json:
         _note_missing_hooks_dir(ws, term)
-    return _report_validation(args, term, len(ws.hooks), problems, skipped)
+    return _report_validation(args, term, len(ws.hooks), _once_per_group(problems), skipped)
+
+
+def _script_checks(ws: Workspace, hook: Hook, compile_problem: Problem | None, *, compiled: bool) -> list[Problem]:
+    """The script's own problems, then its compile error (naming any unmapped keyword, the
+    usual cause), then whether it exports a function."""
+    found = ws.script_problems(hook)
+    if any(p.severity == "error" for p in found):
+        return found  # not UTF-8: the compile error would only say the same less clearly
+    if compile_problem is not None:
+        unmapped = [p for p in found if "has no keyword mapping" in p.message]
+        if unmapped:
+            markers = ", ".join(f"{p.message.split(' ', 1)[0]} (line {p.line})" for p in unmapped)
+            compile_problem = Problem(
+                compile_problem.file,
+                f"{compile_problem.message}; {markers} has no keyword mapping: add it to [keywords] "
+                f"in {CONFIG_FILE} or to {KEYWORDS_ENV}",
+                compile_problem.field, compile_problem.line, compile_problem.column, compile_problem.hook,
+            )
+        return [*found, compile_problem]
+    usable = hook.script_path is not None and not any(p.field == "script" for p in hook.problems)
+    if compiled and usable:
+        try:
+            script = ws.read_script(hook)
+        except WorkspaceError:
+            script = None
+        if script is not None and not assigns_exports(script):
+            found.append(Problem(_rel(ws, hook.script_path) or "", NO_EXPORTS, hook=hook.deployed_name,
+                                 severity="warning"))
+    return found
+
+
+def _dependency_conflicts(ws: Workspace) -> list[Problem]:
+    """What `deps install` refuses: one problem per package that hooks want in different versions.
+    An error here, not a hook problem: Auth0 installs each hook's own version, so push is not
+    blocked, but one local node_modules cannot serve both."""
+    try:
+        deps.collect(ws.hooks)
+    except deps.DependencyConflict as exc:
+        conflicts = exc.conflicts
+    else:
+        return []
+    problems = []
+    for package, declared in conflicts.items():
+        first = ws.hook(declared[0][0])
+        line, column = ws.key_location(first, "dependencies", package)
+        listing = ", ".join(f"{hook} wants {version!r}" for hook, version in declared)
+        problems.append(Problem(
+            _rel(ws, first.meta_path) or "",
+            f"{listing}; one node_modules serves every hook locally, so `hooktui deps install` refuses "
+            f"this: declare the same version in each hook's \"dependencies\"",
+            f"dependencies.{package}", line, column, first.deployed_name,
+        ))
+    return problems
+
+
+def _once_per_group(problems: list[Problem]) -> list[Problem]:
+    """A problem that each hook of a group carries (a shared trigger, a shared name), or that two
+    hooks sharing one script both find in it, once."""
+    seen: set[object] = set()
+    kept = []
+    for problem in problems:
+        key = problem.group or (problem.file, problem.line, problem.column, problem.severity, problem.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(problem)
+    return kept
 
 
 def _report_validation(args: argparse.Namespace, term: Terminal, hooks: int,
                        problems: list[Problem], skipped: str | None) -> int:
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
-    if skipped:
-        term.err(f"note: JavaScript compile checks were skipped: {skipped}")
     if args.json:
         term.out(_dumps({
             "hooks": hooks,
@@ -362,14 +450,20 @@ def _report_validation(args: argparse.Namespace, term: Terminal, hooks: int,
         for problem in problems:
             term.out(term.paint(str(problem), "red" if problem.severity == "error" else "yellow"))
         summary = f"{_plural(hooks, 'hook')}, {_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
-        term.out(term.paint(summary, "red" if errors else "green"))
+        if skipped:
+            summary += " (not compiled)"
+        term.out(term.paint(summary, "red" if errors or skipped else "green"))
+    if skipped:
+        # Without compiling, a syntax error would pass for a clean workspace: as push does, stop.
+        term.err(f"hooktui: cannot compile the scripts, so validate is incomplete: {skipped}")
+        return EXIT_USAGE
     return EXIT_FAILED if errors else EXIT_OK
 
 
 # ---------------------------------------------------------------------------- list
 
 
-def _hook_row(ws: Workspace, hook: Hook) -> dict[str, Any]:
+def _hook_row(ws: Workspace, hook: Hook, script_problems: Sequence[Problem] = ()) -> dict[str, Any]:
     return {
         "name": hook.deployed_name,
         "trigger": hook.trigger or None,
@@ -377,13 +471,14 @@ def _hook_row(ws: Workspace, hook: Hook) -> dict[str, Any]:
         "script": _rel(ws, hook.script_path),
         "dependencies": dict(hook.dependencies),
         "secrets": list(hook.secrets),  # keys only: values never leave the workspace
-        "problems": [str(p) for p in hook.problems],
+        "problems": [str(p) for p in (*hook.problems, *script_problems)],
     }
 
 
 def cmd_list(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     ws = _open_workspace(args)
-    rows = [_hook_row(ws, hook) for hook in ws.hooks]
+    script_problems = {hook.deployed_name: ws.script_problems(hook) for hook in ws.hooks}
+    rows = [_hook_row(ws, hook, script_problems[hook.deployed_name]) for hook in ws.hooks]
     if args.json:
         term.out(_dumps(rows))
         return EXIT_OK
@@ -396,7 +491,8 @@ def cmd_list(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     for hook, row in zip(ws.hooks, rows, strict=True):
         count = len(row["problems"])
         state = "ok" if not count else _plural(count, "problem")
-        style = "red" if not hook.valid else ("yellow" if count else "green")
+        invalid = not hook.valid or any(p.severity == "error" for p in script_problems[hook.deployed_name])
+        style = "red" if invalid else ("yellow" if count else "green")
         table.append((
             (row["name"], row["trigger"] or "?", "yes" if row["enabled"] else "no",
              row["script"] or "?",
@@ -495,13 +591,35 @@ def _ask(prompt: str, value: str | None, flag: str, can_prompt: bool) -> str:
     return value
 
 
+def _login_domain(given: str) -> str:
+    """The domain as saved: a bare host for https (what deploy-cli's AUTH0_DOMAIN holds), or
+    http://host:port for a local emulator, so that later commands keep using plain http there."""
+    text = given.strip()
+    scheme, _, host = text.rpartition("://")
+    scheme = scheme.lower()
+    host = host.rstrip("/")
+    if scheme not in ("", "http", "https"):
+        raise CliError(f"{given!r} is not a domain like my-tenant.eu.auth0.com or an https:// address",
+                       kind="usage-error")
+    if not host or any(c.isspace() or c in "/@" for c in host):
+        raise CliError(f"{given!r} is not a domain like my-tenant.eu.auth0.com (no path, no user)",
+                       kind="usage-error")
+    if scheme != "http":
+        return host
+    if not is_loopback(f"http://{host}"):
+        raise CliError(
+            f"{given!r}: plain http would send the client secret and every token unencrypted over the "
+            f"network. It is accepted only for a local emulator on a loopback address (127.0.0.1, "
+            f"localhost, ::1); a tenant is reached over https://{host} (or just {host})",
+            kind="usage-error")
+    return f"http://{host}"
+
+
 def cmd_login(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     # With the secret on stdin, stdin is not free for questions.
     can_prompt = stdin.isatty() and not args.client_secret_stdin
-    domain = _ask("Auth0 domain (e.g. my-tenant.eu.auth0.com): ", args.domain, "--domain", can_prompt)
-    domain = domain.removeprefix("https://").removeprefix("http://").rstrip("/")
-    if not domain or any(c.isspace() or c == "/" for c in domain):
-        raise CliError(f"{domain!r} is not a domain like my-tenant.eu.auth0.com", kind="usage-error")
+    domain = _login_domain(_ask("Auth0 domain (e.g. my-tenant.eu.auth0.com): ", args.domain, "--domain",
+                                can_prompt))
     client_id = _ask("Client ID: ", args.client_id, "--client-id", can_prompt)
     if args.client_secret_stdin:
         secret = stdin.read().strip()
@@ -516,7 +634,7 @@ def cmd_login(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
         path = save_credentials(Credentials(domain=domain, client_id=client_id, client_secret=secret))
     except OSError as exc:
         raise CliError(f"cannot save the credentials: {exc}") from None
-    term.out(f"saved credentials for {domain} to {path} (mode 0600)")
+    term.out(f"saved credentials for {domain} to {path} (mode 0600, in a 0700 folder)")
     term.out(f"  client id:     {client_id}")
     term.out(f"  client secret: {mask(secret)}")
     overriding = [var for var in CREDENTIAL_ENV.values() if os.environ.get(var)]
@@ -582,7 +700,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(never values) and their problems.")
 
     new = command("new", cmd_new, "create a hook from its trigger's template", [where])
-    new.add_argument("name", metavar="NAME", help="the hook's name (letters, digits, spaces and '-')")
+    new.add_argument("name", metavar="NAME", help="the hook's name: 3+ letters, digits, spaces and '-', "
+                                                  "starting and ending with a letter or digit")
     new.add_argument("--trigger", required=True, choices=[t.value for t in Trigger], metavar="TRIGGER",
                      help="one of: " + ", ".join(t.value for t in Trigger))
     new.add_argument("--enable", action="store_true",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
 
@@ -25,6 +24,8 @@ from hooktui.cli import (
 )
 from hooktui.core.config import CONFIG_FILE, Credentials, tenant_label, tenant_mismatch
 from hooktui.core.executor import ExecutorError
+# A script that never assigns module.exports defines no hook function (a static look: push warns).
+from hooktui.core.exports import EXPORTS as _EXPORTS
 from hooktui.core.redaction import Redactor
 from hooktui.core.sync import Entry, Status, diff_entry, select
 from hooktui.core.workspace import Workspace
@@ -32,10 +33,6 @@ from hooktui.remote.client import ApiError, CredentialsError, ManagementClient, 
 from hooktui.remote.ratelimit import RateLimitEvent
 from hooktui.remote.sync import Syncer, summarize
 
-# A script that never assigns module.exports (or exports) defines no hook function: Auth0 answers
-# every call with an error. A static look, so it can only warn.
-_EXPORTS = re.compile(r"\bmodule\s*\.\s*exports\b|\bmodule\s*\[\s*['\"]exports['\"]\s*\]|^\s*exports\s*[.=\[]",
-                      re.MULTILINE)
 
 STATUS_STYLE = {
     Status.IN_SYNC: "green", Status.CHANGED_LOCALLY: "yellow", Status.CHANGED_REMOTELY: "yellow",

@@ -222,6 +222,14 @@ def test_invalid_payload_json_names_file_line_and_column(cli: Cli, tmp_path: Pat
     assert "<stdin>:2:1" in out["error"] and "<stdin>:2:1" in err
 
 
+def test_a_payload_folder_is_named_as_a_folder(cli: Cli) -> None:
+    proc = cli("run", "token-claims", "--payload", "payloads/token-claims")
+    assert proc.returncode == 2
+    assert "no such payload file" not in proc.stderr
+    assert "is a folder" in proc.stderr
+    assert "payloads/token-claims/" in proc.stderr and ".json" in proc.stderr
+
+
 def test_unknown_payload_name_lists_the_available_ones(cli: Cli) -> None:
     proc = cli("run", "token-claims", "--payload", "nope")
     assert proc.returncode == 2
@@ -377,11 +385,17 @@ def test_without_node_the_message_says_how_to_get_it(cli: Cli, tmp_path: Path) -
     human = cli("run", "token-claims", env=cli.env(PATH=str(empty)))
     assert human.returncode == 2 and human.stdout == ""  # no "running ..." announced first
     assert "pip install 'hooktui[node]'" in human.stderr
-    # validate still checks what it can, and says what it skipped.
+    # validate cannot do its job without compiling, so it says why and exits 2 as push does;
+    # what it could check is still reported.
+    (cli.workspace / "hooks" / "token-claims.js").write_text("module.exports = function (c, s, a, x, cb) {\n  cb(;\n};\n")
     proc = cli("validate", env=cli.env(PATH=str(empty)))
-    assert proc.returncode == 0
-    assert "compile checks were skipped" in proc.stderr
-    assert "5 hooks, 0 errors, 0 warnings" in proc.stdout
+    assert proc.returncode == 2
+    assert "cannot compile the scripts" in proc.stderr and "Node.js was not found" in proc.stderr
+    assert "pip install 'hooktui[node]'" in proc.stderr
+    assert "5 hooks, 0 errors, 0 warnings (not compiled)" in proc.stdout
+    code, out, _ = cli.json("validate", env=cli.env(PATH=str(empty)))
+    assert code == 2 and out["compile_checks"] == "skipped"
+    assert "Node.js was not found" in out["compile_skipped_because"]
 
 
 # ---------------------------------------------------------------------------- validate
@@ -433,6 +447,60 @@ def test_validate_reports_a_broken_config_file(cli: Cli) -> None:
     ]
 
 
+def test_validate_reports_what_push_and_deps_install_refuse(cli: Cli) -> None:
+    write_hook(cli.workspace, "no-exports", "function hook(u, c, cb) { cb(); }\n")
+    write_hook(cli.workspace, "wants-old", "module.exports = function (u, c, cb) { cb(); };\n",
+               dependencies={"lodash": "4.17.20"})
+    write_hook(cli.workspace, "wants-new", "module.exports = function (u, c, cb) { cb(); };\n",
+               dependencies={"lodash": "4.17.21"})
+    proc = cli("validate")
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 1, proc.stdout
+    assert ("hooks/no-exports.js: warning: never assigns module.exports, so it exports no function: "
+            "Auth0 will fail every call to it") in lines
+    conflict = [line for line in lines if "lodash" in line]
+    assert len(conflict) == 1, lines
+    assert conflict[0].startswith("hooks/wants-new.json:")
+    assert "wants-new wants '4.17.21'" in conflict[0] and "wants-old wants '4.17.20'" in conflict[0]
+    assert lines[-1] == "8 hooks, 1 error, 1 warning"
+
+
+def test_validate_names_an_unmapped_keyword_instead_of_a_bare_syntax_error(cli: Cli) -> None:
+    write_hook(cli.workspace, "keyword", "module.exports = function (u, c, cb) {\n  cb(null, {limit: @@LIMIT@@});\n};\n")
+    proc = cli("validate")
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert any(line.startswith("hooks/keyword.js:2:20: warning: @@LIMIT@@ has no keyword mapping") for line in lines), lines
+    syntax = next(line for line in lines if "SyntaxError" in line)
+    assert syntax.startswith("hooks/keyword.js:2:")
+    assert "@@LIMIT@@ (line 2) has no keyword mapping" in syntax
+    run = cli("run", "keyword")
+    assert run.returncode == 1
+    assert "hooks/keyword.js:2:20: warning: @@LIMIT@@ has no keyword mapping" in run.stderr
+
+
+def test_validate_prints_one_problem_per_trigger_however_many_hooks(cli: Cli) -> None:
+    hooks = cli.workspace / "hooks"
+    for i in range(300):
+        (hooks / f"many-{i:03}.json").write_text(json.dumps(
+            {"name": f"many-{i:03}", "triggerId": "post-change-password", "enabled": True,
+             "script": "./token-claims.js"}))
+    code, out, _ = cli.json("validate", timeout=180)
+    assert code == 1
+    enabled = [p for p in out["problems"] if p["field"] == "enabled"]
+    assert len(enabled) == 1, len(enabled)
+    assert "301 enabled hooks use 'post-change-password'" in enabled[0]["message"]
+    assert "and 296 more" in enabled[0]["message"]
+    proc = cli("validate", timeout=180)
+    assert len(proc.stdout) < 5000, len(proc.stdout)
+
+
+def test_validate_names_the_rule_for_a_short_hook_name(cli: Cli) -> None:
+    write_hook(cli.workspace, "ab", "module.exports = function (u, c, cb) { cb(); };\n")
+    proc = cli("validate")
+    assert "hooks/ab.json:2:3: warning: name:" in proc.stdout and "at least 3 characters" in proc.stdout
+
+
 # ---------------------------------------------------------------------------- list
 
 
@@ -463,6 +531,16 @@ def test_list_json(cli: Cli) -> None:
     assert by_name["token-claims"]["problems"] == []
     proc = cli("list")
     assert next(line for line in proc.stdout.splitlines() if line.startswith("with-deps")).endswith("1 problem")
+
+
+def test_list_does_not_call_a_script_ok_that_validate_rejects(cli: Cli) -> None:
+    (cli.workspace / "hooks" / "token-claims.js").write_bytes(b"module.exports = function () {}; // caf\xe9\n")
+    proc = cli("list")
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("token-claims "))
+    assert not row.endswith("ok") and row.endswith("1 problem"), row
+    code, rows, _ = cli.json("list")
+    [problem] = next(r for r in rows if r["name"] == "token-claims")["problems"]
+    assert problem.startswith("hooks/token-claims.js:1: not UTF-8")
 
 
 # ---------------------------------------------------------------------------- new
@@ -504,6 +582,14 @@ def test_new_enable_in_a_fresh_workspace(cli: Cli, tmp_path: Path) -> None:
     assert json.loads((fresh / "hooks" / "first.json").read_text())["enabled"] is True
 
 
+@pytest.mark.parametrize("name", ["a", "ab", "-abc"])
+def test_new_refuses_a_name_auth0_refuses_and_states_the_rule(cli: Cli, name: str) -> None:
+    proc = cli("new", "--trigger", "post-change-password", "--", name)
+    assert proc.returncode == 2
+    assert "at least 3 characters" in proc.stderr and "letters, digits, spaces and '-'" in proc.stderr
+    assert not list((cli.workspace / "hooks").glob(f"{name}.*"))
+
+
 def test_new_unknown_trigger_lists_the_valid_ones(cli: Cli) -> None:
     proc = cli("new", "x", "--trigger", "post-login")
     assert proc.returncode == 2
@@ -525,6 +611,47 @@ def test_login_stores_a_0600_file_and_never_prints_the_secret(cli: Cli) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     text = path.read_text()
     assert 'domain = "my-tenant.eu.auth0.com"' in text and secret in text
+
+
+def test_login_keeps_plain_http_for_a_local_emulator(cli: Cli) -> None:
+    from hooktui.core.config import Credentials
+    from hooktui.remote.client import tenant_base_url
+
+    proc = cli("login", "--domain", "http://127.0.0.1:8765/", "--client-id", "abc",
+               "--client-secret-stdin", input="cs_local_123456\n")
+    assert proc.returncode == 0, proc.stderr
+    creds = Credentials.resolve({"HOOKTUI_CONFIG_DIR": str(cli.config_dir)})
+    assert creds.domain == "http://127.0.0.1:8765"
+    assert tenant_base_url(creds.domain) == "http://127.0.0.1:8765"  # what later commands use
+    proc = cli("login", "--domain", "https://my-tenant.eu.auth0.com/", "--client-id", "abc",
+               "--client-secret-stdin", input="cs_local_123456\n")
+    assert proc.returncode == 0, proc.stderr
+    assert Credentials.resolve({"HOOKTUI_CONFIG_DIR": str(cli.config_dir)}).domain == "my-tenant.eu.auth0.com"
+
+
+@pytest.mark.parametrize("domain", ["http://my-tenant.eu.auth0.com", "http://10.0.0.5:8080", "ftp://x.auth0.com"])
+def test_login_refuses_to_send_credentials_over_plain_http_to_the_network(cli: Cli, domain: str) -> None:
+    proc = cli("login", "--domain", domain, "--client-id", "abc", "--client-secret-stdin", input="cs_123456789\n")
+    assert proc.returncode == 2
+    assert "https://" in proc.stderr
+    if domain.startswith("http:"):
+        assert "plain http" in proc.stderr and "loopback" in proc.stderr
+    assert not (cli.config_dir / "credentials.toml").exists()
+    assert "cs_123456789" not in proc.stdout + proc.stderr
+
+
+def test_login_tightens_an_existing_config_folder(cli: Cli) -> None:
+    cli.config_dir.mkdir(mode=0o755)
+    os.chmod(cli.config_dir, 0o755)
+    path = cli.config_dir / "credentials.toml"
+    path.write_text('domain = "old.auth0.com"\n')
+    os.chmod(path, 0o644)
+    proc = cli("login", "--domain", "t.auth0.com", "--client-id", "abc", "--client-secret-stdin",
+               input="cs_123456789\n")
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_IMODE(cli.config_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "0700" in proc.stdout
 
 
 def test_login_without_a_terminal_needs_the_stdin_flag(cli: Cli) -> None:

@@ -321,7 +321,10 @@ def save_credentials(creds: Credentials, env: Mapping[str, str] | None = None) -
     folder = path.parent
     if not folder.exists():
         folder.mkdir(parents=True, mode=0o700)
-        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    if stat.S_IMODE(folder.stat().st_mode) != 0o700:
+        # mkdir's mode is filtered by the umask, and a folder made by hand is often 0755: others
+        # could then list it, and read whatever is written there before its mode is fixed.
+        os.chmod(folder, 0o700)
     doc = {
         name: getattr(creds, name) for name in CREDENTIAL_ENV if getattr(creds, name) is not None
     }

@@ -866,16 +866,18 @@ class Workspace:
                                                          group=f"enabled:{trigger.value}"))
 
     def _field_problem(self, hook: Hook, fld: str, message: str, *, group: str | None = None) -> Problem:
-        line = column = None
+        line, column = self.key_location(hook, fld)
+        return Problem(self._rel(hook.meta_path), message, fld, line, column, hook.deployed_name,
+                       group=group)
+
+    def key_location(self, hook: Hook, *path: str) -> tuple[int | None, int | None]:
+        """(line, column) of a key in the hook's JSON, e.g. ("dependencies", "lodash"), when found."""
         try:
             text = keyword_replace(hook.meta_path.read_text(encoding="utf-8"), self.keywords)
             offsets = _key_offsets(text)
-            if (fld,) in offsets:
-                line, column = _line_column(text, offsets[(fld,)])
         except (OSError, ValueError):
-            pass
-        return Problem(self._rel(hook.meta_path), message, fld, line, column, hook.deployed_name,
-                       group=group)
+            return None, None
+        return _line_column(text, offsets[path]) if path in offsets else (None, None)
 
     # ------------------------------------------------------------------ lookup
 
@@ -946,7 +948,7 @@ class Workspace:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = raw.count(b"\n", 0, exc.start) + 1
-            return [Problem(rel, f"not UTF-8 text (byte {exc.start}); save it as UTF-8", "script", line,
+            return [Problem(rel, f"not UTF-8 text (byte {exc.start}); save it as UTF-8", None, line,
                             hook=current.deployed_name)]
         found = []
         seen: set[str] = set()
