@@ -222,6 +222,14 @@ def test_invalid_payload_json_names_file_line_and_column(cli: Cli, tmp_path: Pat
     assert "<stdin>:2:1" in out["error"] and "<stdin>:2:1" in err
 
 
+def test_a_payload_with_a_repeated_key_is_refused_naming_it(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "twice.json"
+    path.write_text('{\n  "audience": "https://api.example.com",\n  "audience": "https://other.example.com"\n}\n')
+    proc = cli("run", "token-claims", "--payload", str(path))
+    assert proc.returncode == 2
+    assert f"{path}:3:3" in proc.stderr and '"audience" appears twice (lines 2 and 3)' in proc.stderr
+
+
 def test_a_payload_folder_is_named_as_a_folder(cli: Cli) -> None:
     proc = cli("run", "token-claims", "--payload", "payloads/token-claims")
     assert proc.returncode == 2

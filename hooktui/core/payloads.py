@@ -76,7 +76,7 @@ def parse_payload(text: str, source: str) -> Any:
         raise _NonJsonConstant(name)
 
     try:
-        return json.loads(text, parse_constant=refuse_constant)
+        value = json.loads(text, parse_constant=refuse_constant)
     except json.JSONDecodeError as exc:
         raise PayloadError(source, exc.msg, line=exc.lineno, column=exc.colno, hint=_FIX_JSON) from None
     except _NonJsonConstant as exc:
@@ -84,6 +84,11 @@ def parse_payload(text: str, source: str) -> Any:
         raise PayloadError(
             source, f"{exc.name} is not valid JSON", line=line, column=column, hint="use null or a number"
         ) from None
+    from hooktui.core.workspace import repeated_keys  # here: workspace is the heavier import
+
+    for _path, line, column, message in repeated_keys(text)[:1]:
+        raise PayloadError(source, message, line=line, column=column)
+    return value
 
 
 class _NonJsonConstant(Exception):

@@ -455,6 +455,12 @@ class _Repeats:
         return data
 
 
+def repeated_keys(text: str) -> list[tuple[tuple[str, ...], int, int, str]]:
+    """(key path, line, column, message) for every repeated key in valid JSON `text`: JSON.parse
+    and json both keep the last silently, so any JSON hooktui reads is checked with this."""
+    return _repeat_messages(text)
+
+
 def _repeat_messages(text: str) -> list[tuple[tuple[str, ...], int, int, str]]:
     """(key path, line, column, message) for every repeated key in valid JSON `text`."""
     found = []
