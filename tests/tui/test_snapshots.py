@@ -3,8 +3,9 @@ and a large terminal. Regenerate after an intended change with `pytest --snapsho
 
 from __future__ import annotations
 
-import asyncio
 import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,12 +23,25 @@ def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> HooktuiApp:
     return HooktuiApp(root, settings=UserSettings(), watch=False)
 
 
+async def until(pilot, condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Let the app work until `condition` holds; fail naming `what` if it never does. The deadline
+    is generous (a loaded machine is slow) and only bounds a wait that would otherwise be endless."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:g} s")
+        await pilot.pause(0.02)
+
+
 async def settle(pilot) -> None:
     app = pilot.app
-    while not app._executor_ready:
-        await asyncio.sleep(0.02)
+    await until(pilot, lambda: app._executor_ready or app._executor_failed, "the executor starting")
+    assert app._executor_ready, "the executor failed to start: " + " / ".join(app.log_pane.visible_lines()[-5:])
     # What differs between machines and runs (Node's version, times, the temp path) goes.
     app.sub_title = "examples/workspace"
+    # The executor's worker goes on to compile every hook: the rows show the outcome.
+    await until(pilot, lambda: not any(w.group == "executor" and not w.is_finished for w in app.workers),
+                "the hooks compiled")
     app.log_pane.clear()
     await pilot.pause(0.3)
 
@@ -48,10 +62,8 @@ def test_layout_160x50_with_a_hook_open(snap_compare, console: HooktuiApp) -> No
         script = app.query_one("#editor-script", TextArea)
         payload = app.query_one("#tester-editor", TextArea)
         # Wait for what the picture shows, not for a fixed time: a loaded machine is slower.
-        for _ in range(500):
-            if script.text and script.language == "javascript" and payload.text and payload.language == "json":
-                break
-            await asyncio.sleep(0.01)
+        await until(pilot, lambda: bool(script.text and script.language == "javascript" and payload.text
+                                        and payload.language == "json"), "the hook open and highlighted")
         # The focused editor's cursor blinks every 0.5 s: without this the picture depends on when
         # it is taken (a loaded machine once caught it off). The stored picture has it on.
         for area in app.query(TextArea):

@@ -42,10 +42,16 @@ def test_console_runs_under_the_web_driver(tmp_path: Path) -> None:
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     out = b""
 
-    def pump(seconds: float) -> None:
+    def pump_until(condition, what: str, timeout: float = 60.0) -> None:
+        """Read what the app sends until `condition()` holds; fail naming `what` and showing the
+        screen if it never does (a loaded machine is slow, so the deadline is generous)."""
         nonlocal out
-        end = time.monotonic() + seconds
-        while time.monotonic() < end and proc.poll() is None:
+        end = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > end or proc.poll() is not None:
+                stderr = proc.stderr.read().decode() if proc.poll() is not None and proc.stderr else ""
+                raise AssertionError(f"{what}: not seen within {timeout:g} s "
+                                     f"(exit code {proc.poll()}); screen: {screen()[-2000:]!r} {stderr}")
             ready, _, _ = select.select([proc.stdout], [], [], 0.05)
             if ready:
                 out += os.read(proc.stdout.fileno(), 1 << 20)
@@ -66,21 +72,19 @@ def test_console_runs_under_the_web_driver(tmp_path: Path) -> None:
         assert proc.stdin is not None
         proc.stdin.write(meta({"type": "resize", "width": 120, "height": 40}))
         proc.stdin.flush()
-        pump(3.0)
-        assert "token-claims" in screen() and "Payload" in screen()
+        pump_until(lambda: "token-claims" in screen() and "Payload" in screen(), "the hook list painted")
         proc.stdin.write(keys("\r"))  # open the highlighted hook
         proc.stdin.flush()
-        pump(1.0)
-        assert "hooks/token-claims.js" in screen()
+        pump_until(lambda: "hooks/token-claims.js" in screen(), "the editor showing hooks/token-claims.js")
         proc.stdin.write(keys("\x1b[20~"))  # f9: $EDITOR, which needs a terminal
         proc.stdin.flush()
-        pump(1.5)
-        assert "no terminal to hand over" in screen()
+        pump_until(lambda: "no terminal to hand over" in screen(), "the notice that $EDITOR cannot run")
         assert "// touched" not in (root / "hooks" / "token-claims.js").read_text()
         proc.stdin.write(meta({"type": "quit"}))
         proc.stdin.flush()
-        pump(10.0)
-        assert proc.poll() == 0, proc.stderr.read().decode() if proc.stderr else ""
+        # Reading on while it quits: a full pipe would hold the app's last frames (and its exit).
+        pump_until(lambda: proc.poll() is not None, "the console quitting after the browser side asked")
+        assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
     finally:
         if proc.poll() is None:
             proc.kill()
