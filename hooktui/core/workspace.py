@@ -718,6 +718,7 @@ class Workspace:
         self.config = WorkspaceConfig()
         self.keywords: dict[str, Any] = {}
         self.hooks: list[Hook] = []
+        self._by_meta_path: dict[Path, Hook] = {}
         self.problems: list[Problem] = []
         self.reload()
         if self.state_dir.is_dir():
@@ -764,6 +765,9 @@ class Workspace:
         hooks = [self._load_hook(path) for path in self._meta_files()]
         named = [h for h, from_json in hooks if from_json]
         self.hooks = sorted((h for h, _ in hooks), key=lambda h: (h.deployed_name, h.meta_path.name))
+        # Every edit and script read finds its hook by the .json path: a scan of the list made a
+        # validate of 2,000 hooks quadratic.
+        self._by_meta_path = {h.meta_path: h for h in self.hooks}
         self._check_duplicate_names(named)
         self._check_one_enabled_per_trigger(self.hooks)
         self.problems = [p for h in self.hooks for p in h.problems]
@@ -921,9 +925,9 @@ class Workspace:
         return self._by_meta(hook.meta_path)
 
     def _by_meta(self, meta_path: Path) -> Hook:
-        for candidate in self.hooks:
-            if candidate.meta_path == meta_path:
-                return candidate
+        found = self._by_meta_path.get(meta_path)
+        if found is not None:
+            return found
         raise HookNotFound(
             meta_path.stem,
             f"{self._rel(meta_path)} no longer defines a hook; run `hooktui list` to see every hook.",
