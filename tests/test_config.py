@@ -154,6 +154,18 @@ def test_save_credentials_is_private(tmp_path, cfg_env):
     }
 
 
+def test_save_credentials_tightens_an_existing_folder_and_file(tmp_path, cfg_env):
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    os.chmod(folder, 0o755)  # made by hand, or by another tool
+    (folder / "credentials.toml").write_text('domain = "old.auth0.com"\n')
+    os.chmod(folder / "credentials.toml", 0o644)
+    path = save_credentials(Credentials(domain="t.auth0.com", client_secret="s3cr3t"), cfg_env)
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert Credentials.resolve(cfg_env).warnings == ()
+
+
 def test_resolve_reads_the_user_file(cfg_env):
     save_credentials(Credentials(domain="file.auth0.com", client_id="fid", client_secret="fs"), cfg_env)
     creds = Credentials.resolve(cfg_env)
