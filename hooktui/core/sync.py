@@ -6,9 +6,11 @@ Three views of a hook are compared, each as a `Snapshot`:
 - remote: the tenant's hook and its secret names (the API never shows secret values);
 - base: what was last synced, from `.hooktui/state.json`, one record per tenant and remote id.
 
-Secret values are never stored: the base keeps a salted fingerprint of each value pushed (and
-None for a value it never saw, e.g. one pulled as `_VALUE_NOT_SHOWN_`), so that a changed value
-is noticed while the state file holds nothing a reader can use. The file is written 0600 anyway.
+Secret values are never stored: the base keeps a fingerprint of each value pushed (and None for a
+value it never saw, e.g. one pulled as `_VALUE_NOT_SHOWN_`), so that a changed value is noticed.
+The fingerprint is an HMAC under a per-user key kept in the user's data folder
+(hooktui.core.userdata), never in the workspace: a state file that leaks with a repository
+cannot be used to try short values. The file is written 0600 anyway.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import secrets as _random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -29,7 +30,11 @@ from hooktui.core.workspace import WorkspaceError, ensure_state_dir
 
 VALUE_NOT_SHOWN = "_VALUE_NOT_SHOWN_"
 STATE_FILE = "state.json"
-STATE_VERSION = 1
+STATE_VERSION = 2
+# Version 1 kept a salt beside HMAC(salt, value): readable, so it is migrated on first use.
+LEGACY_VERSION = 1
+# The base fingerprint of a value that a version-1 file proves was changed since it was pushed.
+CHANGED_SINCE_PUSH = "changed-since-the-last-push"
 FIELDS = ("name", "triggerId", "enabled", "script", "dependencies", "secrets")
 
 
@@ -41,7 +46,8 @@ class SyncStateError(Exception):
 
 
 def script_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # surrogatepass: a hook refused for a lone surrogate is still compared, never a crash.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -123,9 +129,11 @@ def differences(a: Snapshot, b: Snapshot) -> list[str]:
 
 @dataclass
 class TenantState:
-    """What was last synced with one tenant: remote id -> (local hook name, snapshot)."""
+    """What was last synced with one tenant: remote id -> (local hook name, snapshot), and the
+    workspace file each hook was synced from (which finds a hook renamed since)."""
 
     hooks: dict[str, tuple[str, Snapshot]] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
 
     def by_local(self, name: str) -> str | None:
         for remote_id, (local, _) in self.hooks.items():
@@ -136,41 +144,109 @@ class TenantState:
 
 class SyncState:
     """`.hooktui/state.json`: per tenant, per remote id, what was last synced. Written atomically,
-    mode 0600, after every step that succeeded (so a push cut short records what it did)."""
+    mode 0600, after every step that succeeded (so a push cut short records what it did).
 
-    def __init__(self, path: Path, salt: str, tenants: dict[str, TenantState]) -> None:
+    `key` is the fingerprints' HMAC key; by default the user's (hooktui.core.userdata), read or
+    created on first need. The file names the key by an id (an HMAC of a constant, which tells
+    nothing of the key): fingerprints made under another key (another user, a lost key file)
+    cannot be checked and load as None, "unknown, value kept".
+    """
+
+    def __init__(self, path: Path, tenants: dict[str, TenantState], *, key: bytes | None = None,
+                 legacy_salt: str | None = None) -> None:
         self.path = path
-        self.salt = salt
         self.tenants = tenants
+        self._key = key
+        self.legacy_salt = legacy_salt  # a version-1 file's, until upgrade() re-fingerprints
+
+    @property
+    def key(self) -> bytes:
+        if self._key is None:
+            from hooktui.core.userdata import state_key
+
+            try:
+                self._key = state_key()
+            except OSError as exc:
+                raise SyncStateError(f"cannot read or create the key of the state file's fingerprints: "
+                                     f"{exc}; check the permissions of that folder") from None
+        return self._key
+
+    @property
+    def key_id(self) -> str:
+        return hmac.new(self.key, b"hooktui state key id", hashlib.sha256).hexdigest()[:16]
 
     @classmethod
-    def load(cls, state_dir: Path) -> SyncState:
+    def load(cls, state_dir: Path, *, key: bytes | None = None) -> SyncState:
         path = Path(state_dir) / STATE_FILE
         try:
             raw = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return cls(path, _random.token_hex(16), {})
+            return cls(path, {}, key=key)
         except (OSError, UnicodeDecodeError) as exc:
             raise SyncStateError(f"cannot read {path}: {exc}; fix its permissions or delete it "
                                  f"(every hook then counts as never synced)") from None
         try:
             data = json.loads(raw)
-            if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
-                raise ValueError(f"unknown format (version {data.get('version') if isinstance(data, dict) else '?'})")
+            version = data.get("version") if isinstance(data, dict) else "?"
+            if version not in (STATE_VERSION, LEGACY_VERSION):
+                raise ValueError(f"unknown format (version {version})")
             tenants = {}
             for tenant, entry in dict(data.get("tenants") or {}).items():
                 hooks = {
                     str(remote_id): (str(item["local"]), Snapshot.from_json(item))
                     for remote_id, item in dict(entry.get("hooks") or {}).items()
                 }
-                tenants[str(tenant)] = TenantState(hooks)
-            salt = str(data["salt"])
+                files = {str(remote_id): str(item["file"]) for remote_id, item in dict(entry.get("hooks") or {}).items()
+                         if isinstance(item.get("file"), str)}
+                tenants[str(tenant)] = TenantState(hooks, files)
+            legacy_salt = str(data["salt"]) if version == LEGACY_VERSION else None
+            key_id = None if version == LEGACY_VERSION else data.get("key")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise SyncStateError(
                 f"{path} is damaged ({exc}); delete it and every hook counts as never synced "
                 f"(nothing on the tenant or in the workspace is lost)"
             ) from None
-        return cls(path, salt, tenants)
+        state = cls(path, tenants, key=key, legacy_salt=legacy_salt)
+        if legacy_salt is None and state._has_fingerprints() and key_id != state.key_id:
+            state._forget_fingerprints()  # made under another key: they cannot be checked
+        return state
+
+    def _has_fingerprints(self) -> bool:
+        return any(fp is not None for t in self.tenants.values() for _, snap in t.hooks.values()
+                   for _, fp in snap.secrets)
+
+    def _forget_fingerprints(self) -> None:
+        for tenant in self.tenants.values():
+            for rid, (local, snap) in list(tenant.hooks.items()):
+                tenant.hooks[rid] = (local, snap.with_changes(secrets=dict.fromkeys(snap.secret_map)))
+
+    def upgrade(self, locals_: Iterable[LocalHook]) -> None:
+        """Re-fingerprint a version-1 file under the user's key, checking each old fingerprint
+        against the workspace's value: the same value gets the new fingerprint, another value
+        is marked changed (a push sends it), and what cannot be checked (no local value) becomes
+        unknown. The salted form is gone from the file at once."""
+        salt, self.legacy_salt = self.legacy_salt, None
+        if salt is None:
+            return
+        values = {h.name: h.secrets for h in locals_}
+
+        def legacy(value: str) -> str:
+            return hmac.new(salt.encode(), value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
+
+        for tenant in self.tenants.values():
+            for rid, (local, snap) in list(tenant.hooks.items()):
+                now = values.get(local, {})
+                secrets: dict[str, str | None] = {}
+                for key, old in snap.secrets:
+                    value = now.get(key)
+                    if old is None or value is None or value == VALUE_NOT_SHOWN:
+                        secrets[key] = None
+                    elif hmac.compare_digest(legacy(value), old):
+                        secrets[key] = self.fingerprint(value)
+                    else:
+                        secrets[key] = CHANGED_SINCE_PUSH
+                tenant.hooks[rid] = (local, snap.with_changes(secrets=secrets))
+        self.save()
 
     def tenant(self, base_url: str) -> TenantState:
         return self.tenants.setdefault(base_url, TenantState())
@@ -178,30 +254,41 @@ class SyncState:
     def fingerprint(self, value: str) -> str | None:
         if value == VALUE_NOT_SHOWN:
             return None
-        return hmac.new(self.salt.encode(), value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+        return hmac.new(self.key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
 
-    def record(self, base_url: str, remote_id: str, local: str, snapshot: Snapshot) -> None:
+    def record(self, base_url: str, remote_id: str, local: str, snapshot: Snapshot, *,
+               file: str | None = None) -> None:
         tenant = self.tenant(base_url)
         for other in [rid for rid, (name, _) in tenant.hooks.items() if name == local and rid != remote_id]:
             del tenant.hooks[other]  # a hook recreated under a new id (trigger change)
+            tenant.files.pop(other, None)
         tenant.hooks[remote_id] = (local, snapshot)
+        if file:
+            tenant.files[remote_id] = file
         self.save()
 
     def forget(self, base_url: str, remote_id: str) -> None:
-        if self.tenant(base_url).hooks.pop(remote_id, None) is not None:
+        tenant = self.tenant(base_url)
+        tenant.files.pop(remote_id, None)
+        if tenant.hooks.pop(remote_id, None) is not None:
             self.save()
 
     def save(self) -> None:
-        data = {
+        if self.legacy_salt is not None:
+            self._forget_fingerprints()  # saved before upgrade(): never write the salted form again
+            self.legacy_salt = None
+        data: dict[str, Any] = {
             "version": STATE_VERSION,
-            "salt": self.salt,
             "saved": datetime.now(UTC).isoformat(timespec="seconds"),
-            "tenants": {
-                tenant: {"hooks": {rid: {"local": local, **snap.to_json()}
-                                   for rid, (local, snap) in sorted(state.hooks.items())}}
-                for tenant, state in sorted(self.tenants.items())
-                if state.hooks
-            },
+        }
+        if self._has_fingerprints():
+            data["key"] = self.key_id
+        data["tenants"] = {
+            tenant: {"hooks": {rid: {"local": local, **({"file": state.files[rid]} if rid in state.files else {}),
+                                     **snap.to_json()}
+                               for rid, (local, snap) in sorted(state.hooks.items())}}
+            for tenant, state in sorted(self.tenants.items())
+            if state.hooks
         }
         ensure_state_dir(self.path.parent)  # with the .gitignore that keeps it out of git
         atomic_write(self.path, dump_json(data), mode=0o600)
@@ -220,6 +307,8 @@ class LocalHook:
     script: str  # after keyword replacement
     dependencies: Mapping[str, str]
     secrets: Mapping[str, str]  # values; VALUE_NOT_SHOWN means "keep the tenant's"
+    meta_file: str = ""  # the hook's JSON, relative to the workspace (what a rename keeps)
+    script_file: str = ""
 
     def snapshot(self, state: SyncState) -> Snapshot:
         return Snapshot.make(
@@ -293,28 +382,64 @@ class Entry:
 
 def compare(locals_: Iterable[LocalHook], remotes: Iterable[RemoteHook], tenant: TenantState,
             state: SyncState) -> list[Entry]:
-    """Each hook's status: local hooks matched to the tenant's by the id last synced, else by
-    name. Sorted by name."""
+    """Each hook's status. A local hook is matched to the tenant's by the id last synced: found
+    by its name, else by the file it was synced from (its `name` was edited), else (its files were
+    moved too) as the one new hook with the trigger and script last synced; the rest by name.
+    Sorted by name."""
+    locals_ = list(locals_)
+    if state.legacy_salt is not None:
+        state.upgrade(locals_)
     remotes = {r.id: r for r in remotes}
-    locals_ = {h.name: h for h in locals_}
+    by_name = {h.name: h for h in locals_}
+    by_file = {h.meta_file: h for h in locals_ if h.meta_file}
+    used_local: set[str] = set()
+    pairs: dict[str, LocalHook | None] = {}
+    records = [(rid, local_name, base) for rid, (local_name, base) in tenant.hooks.items()
+               if rid in remotes or local_name in by_name]
+    for rid, local_name, _ in records:
+        local = by_name.get(local_name)
+        if local is not None and local.name not in used_local:
+            pairs[rid] = local
+            used_local.add(local.name)
+    claimed = {local_name for _, local_name, _ in records}
+    for rid, _, _ in records:
+        if rid in pairs or rid not in remotes:
+            continue
+        local = by_file.get(tenant.files.get(rid, ""))
+        if local is not None and local.name not in used_local and local.name not in claimed:
+            pairs[rid] = local
+            used_local.add(local.name)
+    remote_names = {r.name for r in remotes.values() if r.id not in tenant.hooks}
+    orphans = [(rid, base) for rid, _, base in records if rid not in pairs and rid in remotes]
+    strays = [h for h in locals_ if h.name not in used_local and h.name not in claimed
+              and h.name not in remote_names]
+    for rid, base in orphans:
+        remote = remotes[rid]
+        digests = {base.script_sha256, script_digest(remote.script)}
+        like = [h for h in strays if h.trigger == remote.trigger and script_digest(h.script) in digests]
+        if len(like) != 1:
+            continue
+        others = [o for o, b in orphans if o != rid and remotes[o].trigger == remote.trigger
+                  and script_digest(like[0].script) in {b.script_sha256, script_digest(remotes[o].script)}]
+        if not others:  # one candidate each way, or it is a guess
+            pairs[rid] = like[0]
+            used_local.add(like[0].name)
+            strays.remove(like[0])
+
     entries: list[Entry] = []
     used_remote: set[str] = set()
-    used_local: set[str] = set()
-    for remote_id, (local_name, base) in tenant.hooks.items():
-        local = locals_.get(local_name)
-        remote = remotes.get(remote_id)
+    for rid, local_name, base in records:
+        local, remote = pairs.get(rid), remotes.get(rid)
         if local is None and remote is None:
             continue
-        if local is not None:
-            used_local.add(local.name)
         if remote is not None:
             used_remote.add(remote.id)
         entries.append(_entry(local, remote, base, state))
-    by_name = {r.name: r for r in remotes.values() if r.id not in used_remote}
-    for local in locals_.values():
+    unmatched = {r.name: r for r in remotes.values() if r.id not in used_remote}
+    for local in locals_:
         if local.name in used_local:
             continue
-        remote = by_name.pop(local.name, None)
+        remote = unmatched.pop(local.name, None)
         if remote is not None:
             used_remote.add(remote.id)
         entries.append(_entry(local, remote, None, state))
@@ -331,19 +456,15 @@ def _entry(local: LocalHook | None, remote: RemoteHook | None, base: Snapshot | 
     name = local.name if local else remote.name if remote else "?"
     if ls is not None and rs is not None:
         if base is None:
-            diff = differences(ls, rs)
-            unverified = [k for k, fp in ls.secrets if fp is not None]
-            if not diff and not unverified:
-                return Entry(name, Status.IN_SYNC, local, remote, None, [], [])
-            if not diff:
-                return Entry(name, Status.CHANGED_LOCALLY, local, remote, None, ["secrets"], [],
-                             "never synced from here: the secret values in the workspace will be pushed")
-            return Entry(name, Status.CONFLICT, local, remote, None, diff, diff,
-                         "never synced from here and the two differ: diff them, then push --force "
-                         "to make the tenant match, or pull to get the tenant's copy beside yours")
+            return _never_synced(name, local, remote, ls, rs)
         lc, rc = differences(ls, base), differences(rs, base)
         if lc and rc:
-            if not differences(ls, rs) and not _secret_values_changed(ls, base):
+            if not differences(ls, rs):
+                if _secret_values_changed(ls, base):
+                    # The same change on both sides, and secret values changed here: those are
+                    # still to push (the tenant never shows its values).
+                    return Entry(name, Status.CHANGED_LOCALLY, local, remote, base, ["secrets"], rc,
+                                 "the tenant has the workspace's other changes already")
                 return Entry(name, Status.IN_SYNC, local, remote, base, lc, rc, "both sides made the same change")
             return Entry(name, Status.CONFLICT, local, remote, base, lc, rc,
                          "changed on both sides since the last sync")
@@ -364,6 +485,28 @@ def _entry(local: LocalHook | None, remote: RemoteHook | None, base: Snapshot | 
                      "deleted in the workspace but changed on the tenant since the last sync")
     return Entry(name, Status.ONLY_REMOTE, None, remote, base, ["deleted"], [],
                  "deleted in the workspace since the last sync")
+
+
+def _never_synced(name: str, local: LocalHook | None, remote: RemoteHook | None, ls: Snapshot,
+                  rs: Snapshot) -> Entry:
+    """A local and a tenant hook of one name, with no record of a sync between them."""
+    diff = differences(ls, rs)
+    unverified = [k for k, fp in ls.secrets if fp is not None]
+    if not diff and not unverified:
+        return Entry(name, Status.IN_SYNC, local, remote, None, [], [])
+    # What a push from here leaves when its answers are lost (the client or the tenant killed
+    # mid-way): the same script and settings, created disabled, secrets not all added yet. The
+    # push that finishes it only adds to the tenant's copy, so it needs no --force.
+    only_additions = (set(diff) <= {"enabled", "secrets"}
+                      and rs.secret_map.keys() <= ls.secret_map.keys()
+                      and not (rs.enabled and not ls.enabled))
+    if not diff or only_additions:
+        return Entry(name, Status.CHANGED_LOCALLY, local, remote, None, diff or ["secrets"], [],
+                     "never synced from here, but the tenant's copy has the same script and settings: "
+                     "a push sends the workspace's secret values and enabled flag")
+    return Entry(name, Status.CONFLICT, local, remote, None, diff, diff,
+                 "never synced from here and the two differ: diff them, then push --force "
+                 "to make the tenant match, or pull to get the tenant's copy beside yours")
 
 
 def _secret_values_changed(ls: Snapshot, base: Snapshot) -> bool:
@@ -517,6 +660,7 @@ def plan_push(entries: Iterable[Entry], state: SyncState, *, only: Iterable[str]
             steps.extend(hook_steps)
             planned[entry.name] = entry
             start[entry.name] = tenant_snapshot(entry)
+    _keep_what_refused_hooks_need(entries, planned, steps, skipped)
     _check_enabled(entries, planned, steps, skipped)
     steps.sort(key=lambda s: PHASE[s.kind])  # stable: hooks keep their order inside a phase
     return PushPlan(steps, skipped, {e.name: e for e in entries}, start, record)
@@ -603,6 +747,36 @@ def _steps_to_local(entry: Entry, state: SyncState) -> tuple[list[Step], str | N
         if local.enabled and not remote.enabled:
             secret_steps.append(Step(local.name, StepKind.ENABLE, remote.id, {"enabled": True}))
     return steps + secret_steps, None
+
+
+def _keep_what_refused_hooks_need(entries: list[Entry], planned: dict[str, Entry], steps: list[Step],
+                                  skipped: list[Skip]) -> None:
+    """A hook only on the tenant is not deleted while a refused hook of the plan expects the value
+    of one of its secrets from the tenant (_VALUE_NOT_SHOWN_): that is how a rename looks when it
+    cannot be recognised (files moved and edited at once), and the tenant holds the only copy."""
+    by_name = {e.name: e for e in entries}
+    waiting: dict[str, set[str]] = {}
+    for skip in skipped:
+        entry = by_name.get(skip.hook)
+        if skip.error and entry is not None and entry.local is not None:
+            keys = {k for k, v in entry.local.secrets.items() if v == VALUE_NOT_SHOWN}
+            if keys:
+                waiting[skip.hook] = keys
+    for step in [s for s in steps if s.kind is StepKind.DELETE]:
+        entry = planned.get(step.hook)
+        if entry is None or entry.local is not None or entry.remote is None:
+            continue  # a trigger change deletes and creates one hook: refused as a whole already
+        for other, keys in waiting.items():
+            shared = sorted(keys & entry.remote.secret_keys)
+            if shared:
+                skipped.append(Skip(step.hook, (
+                    f"not deleted: {other} (refused) expects the value of secret {', '.join(shared)} from the "
+                    f"tenant ({VALUE_NOT_SHOWN}), and {step.hook} holds it. If {other} is {step.hook} renamed, "
+                    f"rename it back, push, then rename it alone and push again (or put the values in "
+                    f"{other}'s JSON)"), error=True))
+                steps[:] = [s for s in steps if s.hook != step.hook]
+                planned.pop(step.hook, None)
+                break
 
 
 def _check_enabled(entries: list[Entry], planned: dict[str, Entry], steps: list[Step],
@@ -742,8 +916,8 @@ def diff_entry(entry: Entry, state: SyncState, *, script_path: str | None = None
 
     name = entry.name
     local, remote = entry.local, entry.remote
-    remote_label = f"tenant/{name}.js" if remote else "/dev/null"
-    local_label = (script_path or f"hooks/{name}.js") if local else "/dev/null"
+    remote_label = f"tenant/{remote.name}.js" if remote else "/dev/null"
+    local_label = (script_path or (local.script_file or f"hooks/{local.name}.js")) if local else "/dev/null"
     remote_script = remote.script if remote else ""
     local_script = local.script if local else ""
     out: list[str] = []
@@ -774,7 +948,7 @@ def diff_entry(entry: Entry, state: SyncState, *, script_path: str | None = None
                                      local_secrets) if local else []
     out.extend(difflib.unified_diff(
         remote_settings, local_settings,
-        f"tenant/{name} (settings)" if remote else "/dev/null",
-        f"hooks/{name}.json (settings)" if local else "/dev/null",
+        f"tenant/{remote.name} (settings)" if remote else "/dev/null",
+        f"{local.meta_file or f'hooks/{local.name}.json'} (settings)" if local else "/dev/null",
     ))
     return "".join(out)

@@ -34,6 +34,7 @@ from hooktui.core.sync import (
     SyncState,
     apply_step,
     compare,
+    needs_record,
     plan_pull,
     plan_push,
     select,
@@ -52,6 +53,7 @@ def local_hooks(ws: Workspace) -> tuple[list[LocalHook], dict[str, str]]:
     out: list[LocalHook] = []
     refused: dict[str, str] = {}
     for hook in ws.hooks:
+        meta_file = _rel_to(ws, hook.meta_path)
         errors = [p for p in hook.problems if p.severity == "error"]
         if errors:
             refused[hook.deployed_name] = "invalid: " + "; ".join(str(p) for p in errors)
@@ -60,9 +62,41 @@ def local_hooks(ws: Workspace) -> tuple[list[LocalHook], dict[str, str]]:
         except WorkspaceError as exc:
             refused.setdefault(hook.deployed_name, str(exc))
             script = ""
+        fields = {"name": hook.deployed_name, "triggerId": hook.trigger,
+                  **{f"dependencies.{k}": f"{k}: {v}" for k, v in hook.dependencies.items()},
+                  **{f"secrets.{k}": f"{k}: {v}" for k, v in hook.secrets.items()}}
+        broken = [f for f, text in fields.items() if not _encodable(text)]
+        if broken:
+            # JSON's "\ud800" escape gives a lone surrogate, which no request can carry: this hook
+            # is refused, the others go on.
+            refused.setdefault(hook.deployed_name, (
+                f"{meta_file}: {', '.join(shown(f) for f in broken)} holds a lone surrogate "
+                f"(a \\ud800-\\udfff escape that is half of a character), which is not valid Unicode: "
+                f"fix the value"))
         out.append(LocalHook(hook.deployed_name, hook.trigger, hook.enabled, script,
-                             dict(hook.dependencies), dict(hook.secrets)))
+                             dict(hook.dependencies), dict(hook.secrets), meta_file,
+                             _rel_to(ws, hook.script_path) if hook.script_path is not None else ""))
     return out, refused
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown(text: str) -> str:
+    """`text` as it can be printed: a lone surrogate as its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _rel_to(ws: Workspace, path: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(ws.root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return str(path)
 
 
 @dataclass
@@ -175,7 +209,14 @@ class Syncer:
         ]
         keys = await self._secret_keys([str(h["id"]) for h in wanted])
         remotes = [RemoteHook.from_api(h, keys.get(str(h["id"]), ())) for h in listed]
-        return compare(locals_, remotes, tenant, self.state), refused
+        entries = compare(locals_, remotes, tenant, self.state)
+        # Both sides seen equal is as good as a sync: the base moves there, so that a conflict
+        # settled by hand (the tenant's .remote.js copied over the script), or a create whose
+        # answer was lost, is not a conflict again at the next edit.
+        for entry in entries:
+            if needs_record(entry) and entry.name not in refused:
+                self._record_entry(entry)
+        return entries, refused
 
     async def _secret_keys(self, ids: list[str]) -> dict[str, list[str]]:
         limit = asyncio.Semaphore(READ_CONCURRENCY)
@@ -245,7 +286,8 @@ class Syncer:
             current[step.hook] = apply_step(current[step.hook], step, self.state)
             local_name = entry.local.name if entry and entry.local else step.hook
             if hook_id:
-                self.state.record(self.tenant_key, hook_id, local_name, current[step.hook])
+                self.state.record(self.tenant_key, hook_id, local_name, current[step.hook],
+                                  file=entry.local.meta_file if entry and entry.local else None)
 
         for phase in sorted(phases):
             await asyncio.gather(*(run(step) for step in phases[phase]))
@@ -272,7 +314,8 @@ class Syncer:
 
     def _record_entry(self, entry: Entry) -> None:
         assert entry.local is not None and entry.remote is not None
-        self.state.record(self.tenant_key, entry.remote.id, entry.local.name, entry.local.snapshot(self.state))
+        self.state.record(self.tenant_key, entry.remote.id, entry.local.name, entry.local.snapshot(self.state),
+                          file=entry.local.meta_file)
 
     # ------------------------------------------------------------------ pull
 
@@ -396,7 +439,8 @@ class Syncer:
         """After a pull, the base is the tenant's copy (with the secret fingerprints the workspace
         still holds unchanged values for)."""
         assert entry.remote is not None
-        self.state.record(self.tenant_key, entry.remote.id, hook.deployed_name, tenant_snapshot(entry))
+        self.state.record(self.tenant_key, entry.remote.id, hook.deployed_name, tenant_snapshot(entry),
+                          file=_rel_to(self.ws, hook.meta_path))
 
     def _rel(self, path: Any) -> str:
         try:

@@ -738,3 +738,21 @@ async def test_hooks_crud_paging_and_logs_against_the_emulator():
             assert descriptions == ["Delete a hook", "Update a hook", "Create a hook"]
             oldest = await api.logs(from_id="", take=2)
             assert len(oldest) == 2 and oldest[0]["log_id"] < oldest[1]["log_id"]
+
+
+async def test_create_hook_gives_up_after_unknown_outcomes_without_a_duplicate():
+    tenant, events = Tenant(), []
+    config = RateLimitConfig(max_attempts=3)
+    # Every attempt answers 503 without creating anything: the client looks the hook up before
+    # each new attempt, and after the last one it gives up with the API's message.
+    tenant.then("POST /api/v2/hooks", *(unavailable(503) for _ in range(3)))
+    client, _ = make_client(tenant, events=events, config=config)
+    async with client:
+        with pytest.raises(ApiError) as caught:
+            await client.create_hook(hook_body("a"))
+    assert caught.value.status == 503 and caught.value.outcome_unknown
+    assert "try later" in str(caught.value)
+    assert tenant.count("POST /api/v2/hooks") == 3
+    assert tenant.count("GET /api/v2/hooks") == 2  # a lookup before each new attempt
+    assert tenant.hooks == {}
+    assert sum("will look it up by name" in str(e) for e in events) == 2

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from hooktui.core.config import Credentials
-from hooktui.core.sync import PHASE, VALUE_NOT_SHOWN, StepKind, SyncState, diff_entry
+from hooktui.core.sync import PHASE, VALUE_NOT_SHOWN, StepKind, SyncState, diff_entry, script_digest
 from hooktui.core.workspace import Workspace
 from hooktui.remote.client import ManagementClient
 from hooktui.remote.emulator import Emulator, RatePlan
@@ -199,8 +199,11 @@ async def test_resolving_a_conflict_by_hand_makes_it_in_sync(tmp_path, emu):
     emu.hooks[hook_id]["script"] = script("same on both sides")
     (tmp_path / "hooks" / "claims.js").write_text(script("same on both sides"))
     assert await statuses(ws, emu) == {"claims": "in sync"}
+    # Seeing both sides equal moved the base there: nothing is left for a push to record.
+    [(local, base)] = SyncState.load(tmp_path / ".hooktui").tenant(emu.base_url).hooks.values()
+    assert local == "claims" and base.script_sha256 == script_digest(script("same on both sides"))
     plan, _ = await push(ws, emu)
-    assert plan.steps == [] and [e.name for e in plan.record] == ["claims"]
+    assert plan.steps == [] and plan.record == []
 
 
 async def test_hooks_on_both_sides_never_synced_are_matched_by_name(tmp_path, emu):
