@@ -114,8 +114,10 @@ def cmd_status(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
         entries = await syncer.entries()
         if args.hooks:
             entries = select(entries, args.hooks)
+        refused = syncer.refused
         if args.json:
-            term.out(_dumps({"tenant": syncer.tenant_key, "hooks": [e.to_json() for e in entries],
+            term.out(_dumps({"tenant": syncer.tenant_key,
+                             "hooks": [{**e.to_json(), "refused": refused.get(e.name)} for e in entries],
                              "summary": summarize(entries)}))
             return EXIT_OK
         term.out(f"tenant {syncer.tenant_key}")
@@ -128,6 +130,8 @@ def cmd_status(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
             trigger = (entry.local or entry.remote).trigger  # type: ignore[union-attr]
             line = f"  {entry.name:<{width}}  {term.paint(f'{status:<16}', STATUS_STYLE[entry.status])} {trigger:<22}"
             extra = _changes(entry)
+            if entry.name in refused and entry.local is not None:
+                extra = "; ".join(p for p in (extra, term.paint("push refuses it: ", "red") + refused[entry.name]) if p)
             term.out(f"{line} {extra}".rstrip())
         counts = summarize(entries)
         term.out(", ".join(f"{n} {s}" for s, n in counts.items()))
@@ -224,9 +228,12 @@ def cmd_push(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
         term.warn(warning)
 
     async def work(syncer: Syncer) -> int:
-        plan = await syncer.plan_push(args.hooks or None, force=args.force, allow_delete=args.allow_delete,
-                                      refused=refused)
-        result: dict[str, Any] = {"tenant": syncer.tenant_key, "dry_run": bool(args.dry_run),
+        try:
+            plan = await syncer.plan_push(args.hooks or None, force=args.force, allow_delete=args.allow_delete,
+                                          refused=refused)
+        except RemoteError as exc:
+            raise _before_writing(exc, "nothing was pushed") from None
+        result: dict[str, Any] = {"ok": False, "tenant": syncer.tenant_key, "dry_run": bool(args.dry_run),
                                   "plan": plan.to_json(), "warnings": warnings}
         if not args.json:
             _print_plan(term, plan, syncer.tenant_key)
@@ -234,6 +241,7 @@ def cmd_push(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
         if args.dry_run or plan.empty:
             if plan.record and not args.dry_run:
                 await syncer.push(plan)  # only records hooks found in sync
+            result["ok"] = not blocked
             if args.json:
                 term.out(_dumps(result))
             return EXIT_FAILED if blocked else EXIT_OK
@@ -247,21 +255,35 @@ def cmd_push(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
                     term.out("nothing pushed")
                 return EXIT_FAILED
         report = await syncer.push(plan)
+        result["ok"] = report.ok  # false for a step that failed and for what the plan refused
         result["result"] = report.to_json()
         if args.json:
             term.out(_dumps(result))
         else:
             _print_push_report(term, report)
-        return EXIT_OK if report.ok and not blocked else EXIT_FAILED
+        return EXIT_OK if report.ok else EXIT_FAILED
 
     return _run(term, work, args, ws, writes=True)
 
 
+def _before_writing(exc: RemoteError, what: str) -> CliError:
+    """The tenant failed while it was being read, before any write: one line that says what it
+    answered and that nothing changed."""
+    error = _remote_error(exc)
+    if error.code == EXIT_USAGE:
+        return error
+    return CliError(f"could not read the tenant's hooks ({exc}); {what}: run it again when the tenant answers",
+                    code=EXIT_FAILED, kind="remote-error")
+
+
 def _print_push_report(term: Terminal, report: Any) -> None:
-    done = [o for o in report.outcomes.values() if o.ok]
+    pushed = report.pushed()
+    deleted = report.deleted()
     failed = [o for o in report.outcomes.values() if not o.ok]
-    if done:
-        term.out(term.paint(f"pushed {_plural(len(done), 'hook')}: ", "green") + ", ".join(o.hook for o in done))
+    if pushed:
+        term.out(term.paint(f"pushed {_plural(len(pushed), 'hook')}: ", "green") + ", ".join(pushed))
+    if deleted:
+        term.out(term.paint("deleted on the tenant: ", "green") + ", ".join(deleted))
     for outcome in failed:
         term.out(term.paint(f"not pushed: {outcome.hook}", "red") + f": {outcome.failed.describe() if outcome.failed else '?'} "
                  f"failed: {outcome.error}")
@@ -278,7 +300,10 @@ def _print_push_report(term: Terminal, report: Any) -> None:
 
 def cmd_pull(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     async def work(syncer: Syncer) -> int:
-        plan = await syncer.plan_pull(args.hooks or None)
+        try:
+            plan = await syncer.plan_pull(args.hooks or None)
+        except RemoteError as exc:
+            raise _before_writing(exc, "nothing was pulled") from None
         report = await syncer.pull(plan)
         if args.json:
             term.out(_dumps({"tenant": syncer.tenant_key, **report.to_json()}))

@@ -266,7 +266,9 @@ class ManagementClient:
     """The Management API of one tenant. Use as `async with ManagementClient(creds) as api:`.
 
     `on_event` receives every wait (a RateLimitEvent) and notes such as "looking the hook up by
-    name"; `transport`, `sleep` and `rate_limit` are there for tests and benchmarks.
+    name"; `transport`, `sleep` and `rate_limit` are there for tests and benchmarks. `remember`
+    (default: when no `policy` is given) starts from what earlier commands learnt of the tenant's
+    rate limit and keeps what this one learnt, on close.
     """
 
     def __init__(
@@ -279,6 +281,7 @@ class ManagementClient:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        remember: bool | None = None,
     ) -> None:
         if not credentials.domain:
             raise CredentialsError(
@@ -308,6 +311,15 @@ class ManagementClient:
         # The authentication API (/oauth/token) has its own limits on Auth0: its headers must not
         # teach the Management API's bucket.
         self._auth_policy = RateLimitPolicy(self.policy.config, clock=self.policy.clock, on_event=self._emit)
+        # What earlier commands learnt of this tenant's buckets (hooktui.remote.ratememory); a
+        # caller that brings its own policy (a test, a benchmark) owns what it knows.
+        self._remember = policy is None if remember is None else remember
+        if self._remember:
+            from hooktui.remote import ratememory
+
+            memory = ratememory.recall(self.base_url)
+            self.policy.recall(memory.get("api"))
+            self._auth_policy.recall(memory.get("auth"))
         self._sleep = sleep
         self._pacer = {id(p): asyncio.Lock() for p in (self.policy, self._auth_policy)}
         self._tokens = _Tokens(self, credentials)
@@ -328,6 +340,11 @@ class ManagementClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        if self._remember:
+            from hooktui.remote import ratememory
+
+            ratememory.remember(self.base_url, {"api": self.policy.remember(), "auth": self._auth_policy.remember()})
+            self._remember = False  # once, even if closed twice
         await self._http.aclose()
 
     def __repr__(self) -> str:

@@ -398,6 +398,50 @@ class RateLimitPolicy:
         maybe += sum(1 for t in self._booked if t <= reading.received)
         self._windows.narrow(*_window(anchor, reading, 0, maybe))
 
+    # ------------------------------------------------------------------------ memory
+
+    def remember(self) -> dict[str, float | int | None] | None:
+        """What the policy knows of the bucket now, as plain numbers (no secret: a limit, a
+        level, a time and rate bounds), so that the next command starts from it instead of
+        sending blind into a bucket this one emptied. None while nothing is known."""
+        if self.limit is None or self._tokens is None:
+            return None
+        now = self.clock()
+        self._advance(now, self.rate)
+        lo, hi = self.rate_bounds
+        return {"limit": self.limit, "tokens": round(self._tokens, 4), "at": round(now, 3),
+                "reset": self.reset, "rate_lo": lo, "rate_hi": hi if math.isfinite(hi) else None}
+
+    def recall(self, memory: Mapping[str, object] | None) -> bool:
+        """Start from what an earlier command remembered (see `remember`). Anything malformed is
+        ignored: the first answer teaches the same, only later. Returns whether it was used."""
+        if not isinstance(memory, Mapping) or self.responses:
+            return False
+
+        def number(key: str, *, optional: bool = False) -> float | None:
+            value = memory.get(key)
+            if value is None and optional:
+                return None
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValueError(key)
+            return float(value)
+
+        try:
+            limit, tokens, at = number("limit"), number("tokens"), number("at")
+            reset, lo, hi = number("reset", optional=True), number("rate_lo"), number("rate_hi", optional=True)
+        except ValueError:
+            return False
+        assert limit is not None and tokens is not None and at is not None and lo is not None
+        if limit < 1 or lo < 0 or (hi is not None and hi < lo):
+            return False
+        self.limit = int(limit)
+        self._tokens = max(-1.0, min(tokens, float(self.limit)))
+        self._tokens_at = min(at, self.clock())  # a clock set back must not freeze the refill
+        self.remaining = max(0, int(self._tokens))
+        self.reset = reset
+        self._windows.narrow(lo, math.inf if hi is None else hi)
+        return True
+
     # ------------------------------------------------------------------------ pacing
 
     def _reserve(self) -> float:

@@ -129,12 +129,27 @@ class PushReport:
     outcomes: dict[str, HookOutcome]
 
     @property
+    def blocked(self) -> list[Skip]:
+        """What the plan refused, or left for being in conflict: the push is not complete."""
+        return [s for s in self.plan.skipped if s.error or s.reason.startswith("conflict")]
+
+    @property
     def ok(self) -> bool:
-        return all(o.ok for o in self.outcomes.values())
+        return all(o.ok for o in self.outcomes.values()) and not self.blocked
+
+    def deleted(self) -> list[str]:
+        """Hooks this push deleted on the tenant (and did nothing else to)."""
+        return [o.hook for o in self.outcomes.values()
+                if o.ok and o.done and all(s.kind is StepKind.DELETE for s in o.done)
+                and (e := self.plan.entries.get(o.hook)) is not None and e.local is None]
+
+    def pushed(self) -> list[str]:
+        gone = set(self.deleted())
+        return [o.hook for o in self.outcomes.values() if o.ok and o.hook not in gone]
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "hooks": [o.to_json() for o in self.outcomes.values()],
-                "skipped": [s.to_json() for s in self.plan.skipped]}
+                "deleted": self.deleted(), "skipped": [s.to_json() for s in self.plan.skipped]}
 
 
 @dataclass
@@ -174,6 +189,8 @@ class Syncer:
         self.tenant_key = client.base_url
         self.state = state or SyncState.load(ws.state_dir)
         self.on_progress = on_progress
+        # Why local hooks cannot be pushed, by name, as of the last reading of both sides.
+        self.refused: dict[str, str] = {}
         # The workspace files the last pull or set_enabled wrote or removed (resolved paths), so
         # that a console can reload exactly those.
         self.written: list[str] = []
@@ -200,6 +217,7 @@ class Syncer:
         """The entries, and why some local hooks cannot be pushed (from the same reading)."""
         self.ws.reload()
         locals_, refused = local_hooks(self.ws)
+        self.refused = refused
         listed = await self.client.list_hooks()
         tenant = self.state.tenant(self.tenant_key)
         names = {h.name for h in locals_}
