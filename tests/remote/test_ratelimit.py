@@ -438,3 +438,73 @@ def test_the_policy_module_pulls_in_neither_httpx_nor_tenacity():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+# ---------------------------------------------------------------------------- clock skew and the ceiling
+
+
+@pytest.mark.parametrize("ours_minus_theirs", [-5.0, 5.0, 30.0])
+def test_a_429_wait_reads_reset_through_the_clock_skew_the_date_header_proves(ours_minus_theirs):
+    clock = Clock(1_700_000_000.0)
+    policy = RateLimitPolicy(clock=clock, random=lambda: 0.0)
+    server_now = clock.now - ours_minus_theirs
+    policy.observe({**headers(10, 5, server_now + 3), "Date": formatdate(server_now, usegmt=True)},
+                   sent_at=clock.now)
+    # Reset 2 s ahead by the server's clock is 2 s ahead by ours too (give or take the Date
+    # header's whole second), whichever way the clocks disagree.
+    wait = policy.wait_after_429({"X-RateLimit-Reset": str(int(server_now + 2))}, 1)
+    assert 1.9 <= wait <= 3.1
+
+
+@given(lo=st.floats(0.01, 100), factor=st.floats(1, 1000) | st.just(math.inf), reserve=st.floats(0, 1))
+def test_the_pace_is_inside_the_bounds_and_never_above_the_documented_ceiling(lo, factor, reserve):
+    from hooktui.remote.ratelimit import _estimate
+
+    rate = _estimate(lo, lo * factor, reserve)
+    assert rate is not None
+    assert lo * (1 - 1e-9) <= rate <= (1 + reserve / 2) * lo * (1 + 1e-9)
+    if factor == math.inf and reserve == 1:
+        assert rate == pytest.approx(1.5 * lo)  # the module docstring's "1.5 times"
+
+
+@given(rate=st.sampled_from([0.9, 2.0, 16.0]), burst=st.sampled_from([5, 10, 50]), seed=st.integers(0, 50))
+@settings(max_examples=20, deadline=None)
+def test_a_learned_pace_never_exceeds_one_and_a_half_times_the_proven_rate(rate, burst, seed):
+    _, _, policy = simulate(rate, burst, burst + 15, seed=seed)
+    lo, _ = policy.rate_bounds
+    assert policy.rate is not None and lo > 0
+    assert policy.rate <= 1.5 * lo * (1 + 1e-9)
+
+
+# ---------------------------------------------------------------------------- what the next command starts from
+
+
+def test_a_policy_recalled_from_an_empty_bucket_waits_before_its_first_request():
+    clock = Clock()
+    first = RateLimitPolicy(clock=clock)
+    first.recall({"limit": 10, "tokens": 0.2, "at": clock.now, "reset": clock.now + 5, "rate_lo": 2.0, "rate_hi": 2.2})
+    assert first.delay_before_request() > 0  # blind, it would have sent at once
+    clock.now += 60
+    later = RateLimitPolicy(clock=clock)
+    later.recall({"limit": 10, "tokens": 0.2, "at": clock.now - 60, "reset": None, "rate_lo": 2.0, "rate_hi": None})
+    assert later.delay_before_request() == 0  # a minute later the bucket is full again
+
+
+def test_remember_then_recall_carries_the_bucket_and_the_rate():
+    _, _, policy = simulate(2.0, 10, 30, seed=1)
+    memory = policy.remember()
+    assert memory is not None and set(memory) == {"limit", "tokens", "at", "reset", "rate_lo", "rate_hi"}
+    again = RateLimitPolicy(clock=policy.clock)
+    assert again.recall(memory)
+    assert again.limit == 10 and again.rate == pytest.approx(policy.rate)
+
+
+@pytest.mark.parametrize("memory", [
+    None, "text", {}, {"limit": "10", "tokens": 1, "at": 1, "rate_lo": 1},
+    {"limit": 10, "tokens": float("nan"), "at": 1, "rate_lo": 1}, {"limit": 0, "tokens": 1, "at": 1, "rate_lo": 1},
+    {"limit": 10, "tokens": 1, "at": 1, "rate_lo": 3, "rate_hi": 2}, {"limit": True, "tokens": 1, "at": 1, "rate_lo": 1},
+])
+def test_a_malformed_memory_is_ignored(memory):
+    policy = RateLimitPolicy(clock=Clock())
+    assert policy.recall(memory) is False
+    assert policy.limit is None and policy.delay_before_request() == 0
