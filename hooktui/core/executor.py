@@ -173,7 +173,7 @@ class _Pending:
     logs: list[LogEvent] = field(default_factory=list)
     on_log: Callable[[LogEvent], None] | None = None
     limit: float = DEFAULT_TIMEOUT
-    guard: asyncio.TimerHandle | None = None  # armed when the run leaves the queue
+    guard: asyncio.TimerHandle | None = None  # off while the run waits in the supervisor's queue
 
 
 class Executor:
@@ -495,11 +495,20 @@ class Executor:
         except (TypeError, ValueError) as e:
             self._pending.pop(run_id, None)
             raise ExecutorError(f"the payload cannot be sent as JSON: {e}") from None
+        # The supervisor enforces the limit; this timer only guards against it hanging. A run
+        # that waits for a sandbox is told to be "queued", and the timer waits for "started":
+        # time in the queue is not run time.
+        self._arm(pending)
         try:
             return await future
         finally:
             if pending.guard is not None:
                 pending.guard.cancel()
+
+    def _arm(self, pending: _Pending) -> None:
+        if pending.guard is not None:
+            pending.guard.cancel()
+        pending.guard = asyncio.get_running_loop().call_later(pending.limit + 10, self._unresponsive, pending.future)
 
     def _unresponsive(self, future: asyncio.Future[RunResult] | None) -> None:
         if future is not None and future.done():
@@ -554,7 +563,11 @@ class Executor:
                 continue
             self._last_event = asyncio.get_running_loop().time()
             self._ping_sent = None
-            self._dispatch(event)
+            try:
+                self._dispatch(event)
+            except (TypeError, ValueError, KeyError, AttributeError) as e:
+                # One malformed event must not stop the reader that serves every run.
+                self._notice(f"executor: an event could not be read ({e}); it was skipped", level="error")
         code = await proc.wait()
         if self._closing or proc is not self._proc:
             return
@@ -591,13 +604,15 @@ class Executor:
                 if pending.on_log is not None:
                     pending.on_log(log)
             self._publish(log)
+        elif kind == "queued":
+            pending = self._pending.get(event.get("id", ""))
+            if pending is not None and pending.guard is not None:
+                pending.guard.cancel()
+                pending.guard = None
         elif kind == "started":
             pending = self._pending.get(event.get("id", ""))
-            if pending is not None and pending.guard is None:
-                # The supervisor enforces the limit; this timer only guards against it hanging.
-                # It starts when the run leaves the queue: waiting there is not running.
-                pending.guard = asyncio.get_running_loop().call_later(
-                    pending.limit + 10, self._unresponsive, pending.future)
+            if pending is not None:
+                self._arm(pending)
         elif kind == "result":
             pending = self._pending.pop(event.get("id", ""), None)
             if pending is None or pending.future.done():

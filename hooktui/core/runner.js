@@ -14,7 +14,8 @@
 // Events (stdout), one JSON object per line:
 //   {"type":"ready","node":"v20...","pid":123,"permission":"--experimental-permission"|null}
 //   {"type":"loaded","seq":1,"hook":"name","ok":true} or with "error":{message,line,column,stack}
-//   {"type":"started","id":"r1"}   the run left the queue for a sandbox: its time starts now
+//   {"type":"queued","id":"r1"}    every sandbox is busy: the run waits, and its time has not started
+//   {"type":"started","id":"r1"}   a queued run left the queue for a sandbox: its time starts now
 //   {"type":"log","id":"r1","hook":"name","level":"info","text":"...","time":1700000000000}
 //   {"type":"result","id":"r1","envelope":{"status":...,"data":...},"durationMs":1.2,"warnings":[...],
 //    "logsDropped":0,"location":{line,column}|null,"crash":null|"exit"|"uncaught"|"oom"|"timeout"}
@@ -44,6 +45,8 @@ const NODE_ALLOWANCE_MB = 64;
 const LATE_LINES = 200;
 const LATE_LINES_RETIRE = 5000;
 const PROBE_MS = 250;
+const RETIRE_DELAY_MS = 300;
+const RESULT_KEYS = new Set(['type', 'id', 'envelope', 'durationMs', 'warnings', 'logsDropped', 'location']);
 
 // Node 20–22.12 call the permission model --experimental-permission, later ones --permission;
 // the binary's own flag table says which (the sandboxes run this same binary).
@@ -202,7 +205,7 @@ class Pool {
 
   assignedCount() {
     let n = 0;
-    for (const s of this.all) if (s.key !== null) n += 1;
+    for (const s of this.all) if (s.key !== null && !s.leaving) n += 1;
     return n;
   }
 
@@ -215,6 +218,10 @@ class Pool {
     if (this.broken !== null) return this.failJob(job, this.broken);
     this.queue.push(job);
     this.pump();
+    if (this.queue.length > 0 && this.queue[this.queue.length - 1] === job) {
+      job.queued = true;
+      this.opts.send({ type: 'queued', id: job.id });
+    }
   }
 
   // For callers inside pump(): a second pump must not start the job the first one is placing.
@@ -228,11 +235,26 @@ class Pool {
   }
 
   pump() {
+    let tookSpare = false;
     while (this.queue.length > 0) {
       const sandbox = this.acquire(this.queue[0].hook);
       if (!sandbox) break;
+      tookSpare = tookSpare || sandbox.runs === 0;
       sandbox.start(this.queue.shift());
     }
+    if (!tookSpare || this.spareCount() === 0) {
+      this.refill();
+    } else if (this.refillTimer === undefined || this.refillTimer === null) {
+      // A new process starting costs ~40 ms of CPU: on two cores that would slow the very run
+      // that took the spare (the first after a save). The next spare starts once that run is
+      // answered, or after 100 ms at the latest.
+      this.refillTimer = setTimeout(() => this.refillNow(), 100);
+    }
+  }
+
+  refillNow() {
+    if (this.refillTimer) clearTimeout(this.refillTimer);
+    this.refillTimer = null;
     this.refill();
   }
 
@@ -241,7 +263,7 @@ class Pool {
     let spare = null;
     let oldest = null;
     for (const s of this.all) {
-      if (s.dead || s.job) continue;
+      if (s.dead || s.leaving || s.job) continue;
       if (s.key === key && s.ready) return s;
       if (s.key === null && s.ready && spare === null) spare = s;
       if (s.key !== null && (oldest === null || s.lastUsed < oldest.lastUsed)) oldest = s;
@@ -250,7 +272,7 @@ class Pool {
     if (this.assignedCount() >= this.opts.maxWorkers) {
       // Every place is taken: the sandbox idle the longest, of another hook, makes room.
       if (oldest === null) return null;
-      oldest.retire(null);
+      oldest.retireSoon();
     }
     spare.assign(hook, key);
     return spare;
@@ -261,14 +283,15 @@ class Pool {
     for (const s of this.all) {
       if (s.hookName === name && s.version !== currentVersion) {
         s.obsolete = true;
-        if (!s.job) s.retire(null);
+        if (!s.job) s.retireSoon();
       }
     }
   }
 
   release(sandbox) {
-    if (sandbox.obsolete || sandbox.lateLines > LATE_LINES_RETIRE) sandbox.retire(null);
+    if (sandbox.obsolete || sandbox.lateLines > LATE_LINES_RETIRE) sandbox.retireSoon();
     this.pump();
+    if (this.refillTimer) setImmediate(() => this.refillNow());
   }
 
   forget(sandbox, reason) {
@@ -380,7 +403,9 @@ class Sandbox {
     this.ready = false;
     this.dead = false;
     this.obsolete = false;
+    this.leaving = false;
     this.lastUsed = 0;
+    this.runs = 0;
     this.lateLines = 0;
     this.lastRunId = null;
     this.stderrTail = '';
@@ -418,8 +443,8 @@ class Sandbox {
       ...readable.map((p) => '--allow-fs-read=' + p),
       '--allow-fs-write=' + this.dir + path.sep,
       '--no-warnings',
+      // (an explicit --max-semi-space-size costs ~40 ms at every start; V8's default is 16 MB)
       `--max-old-space-size=${this.opts.memoryMb}`,
-      '--max-semi-space-size=16',
       SANDBOX,
       JSON.stringify({ nodeModulesBase: this.opts.nodeModulesBase }),
     ];
@@ -468,6 +493,7 @@ class Sandbox {
   }
 
   start(job) {
+    this.runs += 1;
     this.job = job;
     job.forwarded = 0;
     job.dropped = 0;
@@ -478,7 +504,7 @@ class Sandbox {
     this.lastRunId = job.id;
     this.lastUsed = Date.now();
     this.timer = setTimeout(() => this.onTimeout(job.timeoutMs), job.timeoutMs);
-    this.opts.send({ type: 'started', id: job.id });
+    if (job.queued) this.opts.send({ type: 'started', id: job.id });
     this.write(job.line);
     this.pool.watchMemory();
   }
@@ -494,11 +520,9 @@ class Sandbox {
     const job = this.job;
     switch (m.type) {
       case 'ready':
-        if (!this.ready) {
-          this.ready = true;
-          this.pool.started();
-          this.pool.pump();
-        }
+        // One round trip before the first run: a fresh process reads its first line and
+        // writes its first event through code Node loads lazily (~2–7 ms once).
+        if (!this.ready) this.write('{"type":"probe"}');
         break;
       case 'log':
         if (job && m.id === job.id) this.forward(job, level(m.level), String(m.text), Number(m.time) || Date.now());
@@ -509,7 +533,7 @@ class Sandbox {
         break;
       case 'result':
         // Only the run this sandbox is running: a forged line for another id resolves nothing.
-        if (job && m.id === job.id) this.succeed(job, m);
+        if (job && m.id === job.id) this.succeed(job, m, line);
         break;
       case 'exit-called':
         if (job) this.exitCalled = { how: m.how === 'abort' ? 'abort' : 'exit', code: m.code };
@@ -518,7 +542,13 @@ class Sandbox {
         if (job) this.crashDetail = String(m.detail || '');
         break;
       case 'pong':
-        this.probeAnswered = true;
+        if (!this.ready) {
+          this.ready = true;
+          this.pool.started();
+          this.pool.pump();
+        } else {
+          this.probeAnswered = true;
+        }
         break;
     }
   }
@@ -554,19 +584,37 @@ class Sandbox {
     }
   }
 
-  succeed(job, m) {
-    const envelope = m.envelope && typeof m.envelope === 'object' && (m.envelope.status === 'success' || m.envelope.status === 'error')
-      ? m.envelope : { status: 'error', data: { message: 'the hook sandbox sent no envelope' } };
-    const warnings = Array.isArray(m.warnings) ? m.warnings.slice(0, 100).map((w) => String(w).slice(0, MAX_LINE)) : [];
-    const claimed = Number.isFinite(m.logsDropped) ? m.logsDropped : 0;
-    if (job.dropped > 0) {
-      warnings.push(`${job.dropped} line(s) written around the run's console were dropped: each run keeps at most ${job.logLimit} lines`);
-    }
-    const loc = m.location && Number.isInteger(m.location.line) && Number.isInteger(m.location.column)
-      ? { line: m.location.line, column: m.location.column } : null;
+  // A result line goes to Python as the sandbox wrote it when every field is what Python expects
+  // (the usual case: no second encoding); otherwise it is rebuilt from what is valid. A hook can
+  // garble its own result, never another's, nor the reader that serves every run.
+  succeed(job, m, line) {
+    const envelopeOk = m.envelope !== null && typeof m.envelope === 'object' && !Array.isArray(m.envelope) &&
+      (m.envelope.status === 'success' || m.envelope.status === 'error');
+    const warningsOk = Array.isArray(m.warnings) && m.warnings.length <= 100 &&
+      m.warnings.every((w) => typeof w === 'string' && w.length <= MAX_LINE);
+    const locationOk = m.location === null ||
+      (m.location !== undefined && typeof m.location === 'object' && Number.isInteger(m.location.line) && Number.isInteger(m.location.column));
+    const countsOk = Number.isFinite(m.durationMs) && Number.isInteger(m.logsDropped) && m.logsDropped >= 0;
+    const known = Object.keys(m).every((k) => RESULT_KEYS.has(k));
     this.finish();
-    this.opts.send({ type: 'result', id: job.id, envelope, durationMs: Number(m.durationMs) || 0, warnings,
-      logsDropped: claimed + job.dropped, location: loc, crash: null });
+    if (envelopeOk && warningsOk && locationOk && countsOk && known && job.dropped === 0) {
+      process.stdout.write(line + '\n');
+    } else {
+      const warnings = Array.isArray(m.warnings) ? m.warnings.slice(0, 100).map((w) => String(w).slice(0, MAX_LINE)) : [];
+      if (job.dropped > 0) {
+        warnings.push(`${job.dropped} line(s) written around the run's console were dropped: each run keeps at most ${job.logLimit} lines`);
+      }
+      this.opts.send({
+        type: 'result',
+        id: job.id,
+        envelope: envelopeOk ? m.envelope : { status: 'error', data: { message: 'the hook sandbox sent no valid envelope' } },
+        durationMs: Number.isFinite(m.durationMs) ? m.durationMs : 0,
+        warnings,
+        logsDropped: (Number.isInteger(m.logsDropped) && m.logsDropped >= 0 ? m.logsDropped : 0) + job.dropped,
+        location: locationOk && m.location ? { line: m.location.line, column: m.location.column } : null,
+        crash: null,
+      });
+    }
     this.pool.release(this);
   }
 
@@ -648,6 +696,15 @@ class Sandbox {
       reason = `an idle sandbox of ${this.hookName || 'no hook yet'} stopped (${signal || 'exit code ' + code})`;
     }
     this.pool.forget(this, reason);
+  }
+
+  // Killing a process costs the machine a few ms (its memory is torn down): on two cores that
+  // slowed the run that made it obsolete (the first after a save). It serves no one from now,
+  // and goes a moment later.
+  retireSoon() {
+    if (this.leaving || this.dead) return;
+    this.leaving = true;
+    setTimeout(() => this.retire(null), RETIRE_DELAY_MS);
   }
 
   retire(reason) {
