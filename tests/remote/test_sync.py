@@ -257,7 +257,9 @@ async def test_a_new_secret_without_a_value_is_refused_and_named(tmp_path, emu):
     plan, report = await push(ws, emu)
     [skip] = plan.skipped
     assert skip.hook == "sms" and skip.error and "API_KEY" in skip.reason and VALUE_NOT_SHOWN in skip.reason
-    assert report.ok and sorted(by_name(emu)) == ["fine"]
+    # The rest was pushed; the push as a whole is not ok while a hook is refused.
+    assert not report.ok and [s.hook for s in report.blocked] == ["sms"]
+    assert report.outcomes["fine"].ok and sorted(by_name(emu)) == ["fine"]
 
 
 async def test_enabling_moves_between_hooks_of_a_trigger_with_disable_first(tmp_path, emu):
