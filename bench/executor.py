@@ -1,7 +1,9 @@
-"""Executor benchmark: the warm executor against spawning `node` per run, and the Node process's
-memory over many hot reloads. Prints figures; never fails on a slow machine.
+"""Executor benchmark: the warm executor against spawning `node` per run; what a hot reload costs
+now that every hook version gets a sandbox process of its own (the save -> result time, and
+the memory of the supervisor and its sandboxes over many reloads). Prints figures; never fails
+on a slow machine.
 
-    python bench/executor.py [--runs 5000] [--spawn-runs 100] [--reloads 5000]
+    python bench/executor.py [--runs 5000] [--spawn-runs 100] [--reloads 1000] [--pause 0.15]
 """
 
 from __future__ import annotations
@@ -122,32 +124,51 @@ async def spawn_per_run(ws: Workspace, runs: int, env: dict[str, str]) -> dict[s
     }
 
 
-async def reload_memory(ws: Workspace, reloads: int, warmup: int = 1000) -> tuple[float, float, float]:
-    """RSS after `warmup` save+reload+run cycles (V8 heaps reach their working size), then the
-    peak and final RSS over `reloads` more."""
+async def reloads_and_memory(ws: Workspace, reloads: int, pause: float, warmup: int = 100) -> dict[str, float]:
+    """Save + reload_and_run cycles `pause` s apart (each a new version, so a new sandbox): their
+    latency, and the RSS of the supervisor and all its sandboxes after `warmup` cycles, at its
+    peak and at the end of `reloads` more."""
     script = ws.root / "hooks" / "bench.js"
     mb = 1024 * 1024
     async with Executor(ws) as ex:
+        await ex.run("bench", PAYLOAD)
+        await asyncio.sleep(1)  # the spares are up
+        idle = await ex.stats()
         baseline = peak = 0
+        latencies = []
         for i in range(warmup + reloads):
             # Every save is a different source, as when someone edits.
             script.write_text(HOOK + f"// edit {i}\n")
-            loaded = await ex.reload("bench")
-            assert loaded.ok
-            await ex.run("bench", PAYLOAD)
+            t = time.perf_counter()
+            loaded, result = await ex.reload_and_run("bench", PAYLOAD)
+            if i >= warmup:
+                latencies.append((time.perf_counter() - t) * 1000)
+            assert loaded.ok and result.ok
             if i == warmup - 1:
                 baseline = (await ex.stats())["rss"]
-            elif i >= warmup and i % 250 == 0:
+            elif i >= warmup and i % 50 == 0:
                 peak = max(peak, (await ex.stats())["rss"])
+            await asyncio.sleep(pause)
         final = (await ex.stats())["rss"]
-    return baseline / mb, max(peak, final) / mb, final / mb
+    return {
+        "idle_total": idle["rss"] / mb,
+        "idle_supervisor": idle["supervisorRss"] / mb,
+        "idle_processes": idle["workers"],
+        "per_sandbox": (idle["rss"] - idle["supervisorRss"]) / max(1, idle["workers"]) / mb,
+        "p50": statistics.median(latencies),
+        "p99": percentile(latencies, 0.99),
+        "baseline": baseline / mb,
+        "peak": max(peak, final) / mb,
+        "final": final / mb,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5000)
     parser.add_argument("--spawn-runs", type=int, default=100)
-    parser.add_argument("--reloads", type=int, default=5000)
+    parser.add_argument("--reloads", type=int, default=1000)
+    parser.add_argument("--pause", type=float, default=0.15, help="seconds between saves (a person does not save 10 times a second)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         ws = make_workspace(Path(tmp))
@@ -156,7 +177,7 @@ def main() -> None:
         # every Node start parse a CA bundle); the curated one is what the executor itself uses.
         naive = asyncio.run(spawn_per_run(ws, args.spawn_runs, dict(os.environ)))
         s = asyncio.run(spawn_per_run(ws, args.spawn_runs, node_environment()))
-        before, peak, after = asyncio.run(reload_memory(ws, args.reloads))
+        r = asyncio.run(reloads_and_memory(ws, args.reloads, args.pause))
     print(f"executor benchmark (Node {find_node()}), small credentials-exchange payload")
     print(f"{'':40} {'p50 ms':>8} {'p99 ms':>8} {'runs/s':>9}")
     print(f"{'warm, sequential':40} {w['p50']:8.3f} {w['p99']:8.3f} {w['rate']:9.0f}")
@@ -167,8 +188,11 @@ def main() -> None:
     for label, sp in (("naive", naive), ("curated", s)):
         print(f"warm vs spawn ({label}): {sp['p50'] / w['p50']:.0f}x lower p50 latency, {w['rate'] / sp['rate']:.0f}x "
               f"the sequential throughput, {w['rate_100'] / sp['rate_100']:.0f}x with 100 in flight")
-    print(f"Node RSS, save + reload + run: {before:.1f} MB after 1000 warm-up cycles; over {args.reloads} more: "
-          f"peak {peak:.1f} MB ({peak - before:+.1f}), end {after:.1f} MB ({after - before:+.1f})")
+    print(f"idle: {r['idle_total']:.1f} MB RSS in {r['idle_processes']} sandbox processes + the supervisor "
+          f"({r['idle_supervisor']:.1f} MB): {r['per_sandbox']:.1f} MB per sandbox")
+    print(f"save + reload_and_run, {args.pause:g} s apart (a fresh sandbox each): p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms")
+    print(f"RSS of supervisor + sandboxes: {r['baseline']:.1f} MB after 100 warm-up cycles; over {args.reloads} more: "
+          f"peak {r['peak']:.1f} MB ({r['peak'] - r['baseline']:+.1f}), end {r['final']:.1f} MB ({r['final'] - r['baseline']:+.1f})")
 
 
 if __name__ == "__main__":
