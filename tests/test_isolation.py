@@ -240,3 +240,28 @@ async def test_a_hook_keeps_outbound_network_timers_and_a_temp_dir(folder, local
         result = await ex.run("net", with_client("c", url=local_server))
     assert result.ok, result.error_message
     assert result.data["https://example.com/net"] == {"fetched": "got /fetch", "http": "got /http", "scratch": "scratch"}
+
+
+async def test_a_hook_keeps_its_npm_packages_even_those_that_read_their_own_files(folder):
+    folder.add("uses-pkg", source=(
+        "var lib = require('self-reader');\n"
+        "module.exports = function (client, scope, audience, context, cb) {\n"
+        "  cb(null, { scope: scope, 'https://example.com/lib': lib.describe() });\n};"),
+        dependencies={"self-reader": "1.0.0"})
+    package = folder.root / ".hooktui" / "node_modules" / "self-reader"
+    (package / "lib").mkdir(parents=True)
+    (package / "data").mkdir()
+    (package / "package.json").write_text('{"name": "self-reader", "version": "1.0.0", "main": "lib/index.js"}')
+    (package / "data" / "words.txt").write_text("from its own data file")
+    (package / "lib" / "later.js").write_text("module.exports = 'required lazily';")
+    (package / "lib" / "index.js").write_text(
+        "var fs = require('fs'); var path = require('path');\n"
+        "var pkg = require('../package.json');\n"
+        "exports.describe = function () {\n"
+        "  return { version: pkg.version, words: fs.readFileSync(path.join(__dirname, '..', 'data', 'words.txt'), 'utf8'),\n"
+        "           later: require('./later') };\n};")
+    async with Executor(folder.workspace(), timeout=10) as ex:
+        result = await ex.run("uses-pkg", CE)
+    assert result.ok, result.error_message
+    assert result.data["https://example.com/lib"] == {
+        "version": "1.0.0", "words": "from its own data file", "later": "required lazily"}

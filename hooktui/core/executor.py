@@ -245,7 +245,9 @@ class Executor:
         node = self._node or find_node()
         if self._sandbox_dir is None or not os.path.isdir(self._sandbox_dir):
             # The sandboxes' only writable place, one folder each inside; gone at close().
-            self._sandbox_dir = tempfile.mkdtemp(prefix="hooktui-sandboxes-")
+            # Its real path: the permission model compares paths as given, and TMPDIR may be a
+            # symlink (macOS: /var -> /private/var).
+            self._sandbox_dir = os.path.realpath(tempfile.mkdtemp(prefix="hooktui-sandboxes-"))
         options: dict[str, Any] = {"maxWorkers": self.max_workers, "memoryMb": self.memory_mb, "tmpDir": self._sandbox_dir}
         if self.workspace is not None:
             options["nodeModulesBase"] = str(Path(self.workspace.state_dir).resolve())
