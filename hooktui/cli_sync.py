@@ -312,7 +312,8 @@ def cmd_pull(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
                 term.out(f"pull from {syncer.tenant_key}: nothing to do, the workspace has the tenant's hooks")
             for outcome in report.outcomes:
                 label = term.paint("pulled", "green") if outcome.ok else term.paint("conflict", "red")
-                term.out(f"{label} {outcome.hook}: {outcome.message}")
+                force = " (push --force if a merge leaves it in conflict)" if outcome.conflict else ""
+                term.out(f"{label} {outcome.hook}: {outcome.message}{force}")
             for skip in plan.skipped:
                 term.out(f"{term.paint('skipped', 'yellow')} {skip.hook}: {skip.reason}")
         return EXIT_OK if report.ok else EXIT_FAILED

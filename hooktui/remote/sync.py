@@ -159,6 +159,9 @@ class PullOutcome:
     ok: bool
     message: str
     files: list[str] = field(default_factory=list)
+    # A conflict left for the user; a merge (unlike taking the tenant's copy) stays one until it is
+    # pushed by force, which each face names its own way (the CLI's flag, the console's key).
+    conflict: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"hook": self.hook, "action": str(self.action), "ok": self.ok, "message": self.message,
@@ -450,8 +453,8 @@ class Syncer:
                        f"was not overwritten: the tenant's copy is in {rel}; merge it by hand{settings_note}")
         else:
             message = (f"conflict ({entry.note}): your copy is untouched; the tenant's script is in "
-                       f"{rel}{settings_note}. Merge, then push (--force if still in conflict)")
-        return PullOutcome(entry.name, PullAction.BESIDE, False, message, [rel])
+                       f"{rel}{settings_note}. Take it (copy it over yours) or merge the two, then push")
+        return PullOutcome(entry.name, PullAction.BESIDE, False, message, [rel], conflict=why != "keywords")
 
     def _record_pulled(self, entry: Entry, hook: Hook) -> None:
         """After a pull, the base is the tenant's copy (with the secret fingerprints the workspace

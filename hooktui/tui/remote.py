@@ -424,7 +424,7 @@ class TenantController:
         if not (hook and editor.dirty and (names is None or hook in names)):
             then()
             return
-        kinds = ", ".join(editor.dirty_kinds())
+        kinds = ", ".join(editor.dirty_labels())
         if verb == "push":
             why = "A push sends the files on disk, so it would send the saved version, not what you see."
         else:
@@ -590,10 +590,13 @@ class TenantController:
         self._stale = True
         report = message.report
         self._forget(report.outcomes)
-        done = [o.hook for o in report.outcomes.values() if o.ok]
+        done = report.pushed()
+        deleted = report.deleted()
         failed = [o for o in report.outcomes.values() if not o.ok]
         if done:
             self.app.log_buffer.add("info", SOURCE, f"pushed {', '.join(done)} to {self.label}")
+        if deleted:
+            self.app.log_buffer.add("info", SOURCE, f"deleted {', '.join(deleted)} on {self.label}")
         for outcome in failed:
             step = outcome.failed.describe() if outcome.failed else "?"
             self.app.log_buffer.add("error", SOURCE, f"not pushed: {outcome.hook}: {step} failed: {outcome.error}",
@@ -606,8 +609,10 @@ class TenantController:
             self.app.log_buffer.add("warn", SOURCE, "the state file records what was done: push again to finish")
             self.app.notify("; ".join(f"{o.hook}: {o.error}" for o in failed), title="push failed",
                             severity="error", timeout=15)
-        elif done:
-            self.app.notify(f"pushed {', '.join(done)}", title=f"tenant {self.label}")
+        elif done or deleted:
+            self.app.notify("; ".join(filter(None, [f"pushed {', '.join(done)}" if done else "",
+                                                    f"deleted {', '.join(deleted)}" if deleted else ""])),
+                            title=f"tenant {self.label}")
         self.refresh(quiet=True)
         self.app.refresh_hook_rows()
 
@@ -648,7 +653,10 @@ class TenantController:
             self.app.notify("nothing to pull: the workspace has the tenant's hooks")
             self.app.log_buffer.add("info", SOURCE, f"nothing to pull from {self.label}")
         elif troubles:
-            self.app.notify("\n".join(f"{o.hook}: {o.message}" for o in troubles), title="pull: look at these",
+            push = self.app.key_for("tenant.push", "alt+p")
+            force = f" ({push}, then f to force it, if a merge leaves it in conflict)"
+            self.app.notify("\n".join(f"{o.hook}: {o.message}{force if o.conflict else ''}" for o in troubles),
+                            title="pull: look at these",
                             severity="warning", timeout=20)
         if pulled:
             self.app.notify(f"pulled {', '.join(pulled)}", title=f"tenant {self.label}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -155,18 +156,26 @@ async def test_the_refresh_key_asks_the_tenant_again(workspace: Path, seeded: Em
 
 
 async def test_a_slow_tenant_never_holds_up_the_console(workspace: Path, seeded: Emulator) -> None:
-    seeded.latency_ms = 5000
+    # The tenant answers nothing until the test says so: the run below has to finish while the
+    # console is still waiting for it, however slow this machine is.
+    answer = threading.Event()
+    seeded.on_request = lambda record: answer.wait(60)
     app = make_app(workspace, seeded)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: app._executor_ready)
-        assert set(sync_of(app).values()) == {"?"}
-        assert "connecting" in app.sub_title
-        await select(app, pilot, LOCAL)
-        await pilot.press("enter")
-        await until(pilot, lambda: app.current == LOCAL)
-        await pilot.press("f5")
-        await until(pilot, lambda: LOCAL in app.last_results)
-        assert app.tenant.state == "connecting"
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app._executor_ready)
+            assert set(sync_of(app).values()) == {"?"}
+            assert "connecting" in app.sub_title
+            await select(app, pilot, LOCAL)
+            await pilot.press("enter")
+            await until(pilot, lambda: app.current == LOCAL)
+            await pilot.press("f5")
+            await until(pilot, lambda: LOCAL in app.last_results)
+            assert app.tenant.state == "connecting"
+            answer.set()
+            await online(app, pilot)
+    finally:
+        answer.set()
 
 
 # ---------------------------------------------------------------------------- diff
@@ -319,6 +328,18 @@ async def test_pull_takes_the_tenants_change_and_keeps_a_local_one(workspace: Pa
         await until(pilot, lambda: sync_of(app)[REMOTE] == "in sync")
         assert sync_of(app)[LOCAL] == "conflict"
         assert any(f"{LOCAL}.remote.js" in line for line in log_lines(app))
+        # The toast names the console's way to force a push, not the CLI's flag.
+        assert "alt+p, then f to force it" in notifications(app) and "--force" not in notifications(app)
+        # Taking the tenant's copy settles the conflict for good: the next edit is a local change.
+        beside = workspace / "hooks" / f"{LOCAL}.remote.js"
+        (workspace / "hooks" / f"{LOCAL}.js").write_text(beside.read_text())
+        beside.unlink()
+        await pilot.press("alt+r")
+        await until(pilot, lambda: sync_of(app).get(LOCAL) == "in sync")
+        script = workspace / "hooks" / f"{LOCAL}.js"
+        script.write_text(script.read_text().replace("// tenant edit", "// tenant edit, then mine"))
+        await pilot.press("alt+r")
+        await until(pilot, lambda: sync_of(app).get(LOCAL) == "changed locally")
 
 
 async def test_enable_and_disable_on_the_tenant_after_asking(workspace: Path, seeded: Emulator) -> None:
@@ -428,3 +449,65 @@ def test_writes_to_a_tenant_the_workspace_does_not_name_are_refused(workspace):
     assert controller._tenant_mismatch() is None
     controller.credentials = Credentials(domain="http://127.0.0.1:8080", token="t")
     assert controller._tenant_mismatch() is None
+
+
+async def test_a_push_that_fails_half_way_says_what_was_and_was_not_done(workspace: Path, seeded: Emulator) -> None:
+    hooks = workspace / "hooks"
+    (hooks / "big-audit.js").write_text((hooks / f"{REMOTE}.js").read_text().replace("// Mask", "// big. Mask"))
+    (hooks / "big-audit.json").write_text(
+        '{"name": "big-audit", "triggerId": "post-change-password", "enabled": false,'
+        ' "script": "./big-audit.js", "dependencies": {}, "secrets": {"S1": "one-1a2b", "S2": "two-3c4d"}}')
+
+    def race(record: Any) -> None:
+        # Someone adds S1 to the new hook between our create and our secrets: a 409 no retry fixes.
+        if record.method == "POST" and record.path == "/api/v2/hooks" and record.status == 201:
+            for hook_id, hook in seeded.hooks.items():
+                if hook["name"] == "big-audit":
+                    seeded.secrets[hook_id]["S1"] = "theirs"
+
+    seeded.on_request = race
+    app = make_app(workspace, seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await online(app, pilot)
+        assert sync_of(app)["big-audit"] == "only local"
+        await select(app, pilot, "big-audit")
+        await pilot.press("alt+p")
+        await until(pilot, lambda: isinstance(app.screen, PlanDialog))
+        await pilot.press("p")
+        await until(pilot, lambda: "push failed" in [n.title for n in app._notifications])
+        lines = log_lines(app)
+        assert any("not pushed: big-audit: add secrets S1, S2 failed" in line for line in lines), lines
+        assert any("done before it: create" in line for line in lines)
+        assert any("push again to finish" in line for line in lines)
+        assert "one-1a2b" not in "\n".join(lines) + notifications(app)
+        # The state file knows the hook was created: it is not "only local" (a second create) now.
+        await until(pilot, lambda: sync_of(app).get("big-audit") not in (None, "?"))
+        assert sync_of(app)["big-audit"] == "conflict"
+        assert [h["name"] for h in seeded.hooks.values()].count("big-audit") == 1
+
+
+async def test_a_push_to_a_tenant_the_workspace_does_not_name_is_refused(workspace: Path, monkeypatch) -> None:
+    """Through the console's own push key: the example workspace names example-tenant.us.auth0.com;
+    the credentials point at another tenant. Its address leads to a closed port on this machine
+    (a proxy that is not there), so nothing can leave it whatever happens."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{closed}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    app = HooktuiApp(workspace, settings=UserSettings(), watch=False, save_dir=workspace.parent,
+                     env={"HOOKTUI_CONFIG_DIR": str(workspace.parent / "config")},
+                     credentials=Credentials(domain="prod-tenant.eu.auth0.com", token="token-9f8e7d6c"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.tenant.busy is None and app._executor_ready)
+        await select(app, pilot, LOCAL)
+        await pilot.press("alt+p")
+        await until(pilot, lambda: "refusing to write to prod-tenant.eu.auth0.com" in notifications(app))
+        assert "example-tenant.us.auth0.com" in notifications(app)
+        assert not isinstance(app.screen, PlanDialog)
+        assert any("push: refusing to write to prod-tenant.eu.auth0.com" in line for line in log_lines(app))
+        assert "token-9f8e7d6c" not in notifications(app) + "\n".join(log_lines(app))
