@@ -332,3 +332,45 @@ def test_back_to_back_commands_on_the_free_tier_meet_no_429(tmp_path):
     memory = next((tmp_path / "config").glob("ratelimit*.json"))
     assert oct(memory.stat().st_mode & 0o777) == "0o600"
     assert EMU_SECRET not in memory.read_text()
+
+
+def test_a_push_that_fails_half_way_says_what_was_and_was_not_done(cli, emu, ws):
+    write_hook(ws, "big", PRE, secrets={"S1": "one-5e6f", "S2": "two-7a8b"})
+    (ws / "hooks" / "signup.json").unlink()
+    (ws / "hooks" / "signup.js").unlink()
+
+    def race(record) -> None:
+        # Someone adds S1 to the new hook between our create and our secrets: a 409 no retry fixes.
+        if record.method == "POST" and record.path == "/api/v2/hooks" and record.status == 201:
+            for hook_id, hook in emu.hooks.items():
+                if hook["name"] == "big":
+                    emu.secrets[hook_id]["S1"] = "theirs"
+
+    emu.on_request = race
+    code, out, _ = cli("-C", str(ws), "push", "--json")
+    emu.on_request = None
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False
+    big = next(h for h in data["result"]["hooks"] if h["hook"] == "big")
+    assert big["done"] == ["create"] and big["failed"] == "add secrets S1, S2" and "S1" in big["error"]
+    assert "one-5e6f" not in out
+    code, out, _ = cli("-C", str(ws), "push", "--json")  # the same again: nothing created twice
+    assert code == 1 and "conflict" in out  # the tenant's S1 is a change there: --force settles it
+    assert [h["name"] for h in emu.hooks.values()].count("big") == 1
+
+
+def test_a_half_failed_push_reads_clearly_on_the_terminal(cli, emu, ws):
+    def race(record) -> None:
+        if record.method == "POST" and record.path == "/api/v2/hooks" and record.status == 201:
+            for hook_id, hook in emu.hooks.items():
+                if hook["name"] == "claims":
+                    emu.secrets[hook_id]["API_KEY"] = "theirs"
+
+    emu.on_request = race
+    code, out, err = cli("-C", str(ws), "push")
+    assert code == 1
+    assert "pushed 1 hook: signup" in out
+    assert "not pushed: claims: add secrets API_KEY failed:" in out and "409" in out
+    assert "done before it: create" in out and "not done: enable" in out
+    assert "the state file records what was done: run the same push again to finish" in out
+    assert "key-4f1b2c3d" not in out + err
