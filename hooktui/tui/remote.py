@@ -321,9 +321,11 @@ class TenantController:
         try:
             state = SyncState.load(ws.state_dir)
             locals_, _ = local_hooks(ws)
+            # compare() reads the fingerprints' key from the user's data folder.
+            entries = compare(locals_, self._remotes, state.tenant(self.base_url), state)
         except (SyncStateError, OSError):
             return  # the next fetch reports it
-        self._set_entries(compare(locals_, self._remotes, state.tenant(self.base_url), state))
+        self._set_entries(entries)
 
     def _set_entries(self, entries: Iterable[Entry]) -> None:
         self.entries = {e.local.name: e for e in entries if e.local is not None}
