@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.containers import Horizontal, Vertical
@@ -43,6 +43,7 @@ from hooktui.core.triggers import Trigger
 from hooktui.core.workspace import Hook, Workspace, WorkspaceError, ordered_meta, validate_meta_text
 from hooktui.tui import messages as m
 from hooktui.tui.dialogs import ConfirmDialog, TextViewDialog
+from hooktui.tui.keys import ANY_SCREEN, GLOBAL_BINDINGS
 from hooktui.tui.remote import COMPILE_WAIT, TenantController
 from hooktui.tui.widgets.editor import HookEditor
 from hooktui.tui.widgets.hook_list import HookList, HookRow
@@ -56,6 +57,7 @@ PANE_KEYS = {"hooks": "f2", "editor": "f3", "tester": "f4", "log": "f6"}
 # Below this size the panes do not fit side by side: one shows at a time, as tabs.
 NARROW_WIDTH = 110
 NARROW_HEIGHT = 30
+GLOBAL_ACTIONS = {binding.action.split("(")[0] for binding in GLOBAL_BINDINGS}
 
 
 # Private messages: a worker's news for the App's own handlers.
@@ -130,34 +132,7 @@ class HooktuiApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "hooktui"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [
-        Binding("f1", "help", "Help", id="app.help"),
-        Binding("f2", "focus_pane('hooks')", "Hooks", id="app.focus_hooks"),
-        Binding("f3", "focus_pane('editor')", "Editor", id="app.focus_editor"),
-        Binding("f4", "focus_pane('tester')", "Payload", id="app.focus_tester"),
-        Binding("f6", "focus_pane('log')", "Log", id="app.focus_log"),
-        Binding("f5,ctrl+r", "run", "Run", id="app.run", priority=True),
-        Binding("f8", "zoom", "Zoom", id="app.zoom"),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
-        # The tenant: alt+letter for the selected hook, alt+shift+letter for every hook. Priority,
-        # because alt+p arrives as a printable "p" that the hook list's filter and the editors
-        # would otherwise take; check_action keeps them off while a dialog is open.
-        Binding("alt+r", "tenant('refresh')", "Tenant: refresh the sync status", show=False,
-                id="tenant.refresh", priority=True),
-        Binding("alt+d", "tenant('diff')", "Tenant: diff the hook with the tenant", show=False,
-                id="tenant.diff", priority=True),
-        Binding("alt+p", "tenant('push')", "Tenant: push the hook (shows the plan first)", show=False,
-                id="tenant.push", priority=True),
-        Binding("alt+shift+p", "tenant('push_all')", "Tenant: push every hook (shows the plan first)",
-                show=False, id="tenant.push_all", priority=True),
-        Binding("alt+l", "tenant('pull')", "Tenant: pull the hook", show=False, id="tenant.pull", priority=True),
-        Binding("alt+shift+l", "tenant('pull_all')", "Tenant: pull every hook", show=False,
-                id="tenant.pull_all", priority=True),
-        Binding("alt+e", "tenant('enable')", "Tenant: enable or disable the hook there", show=False,
-                id="tenant.enable", priority=True),
-        Binding("alt+t", "tenant('log')", "Tenant: follow its log in the log stream, or stop", show=False,
-                id="tenant.log", priority=True),
-    ]
+    BINDINGS = GLOBAL_BINDINGS
 
     def __init__(
         self,
@@ -195,6 +170,7 @@ class HooktuiApp(App[None]):
         self.redactor = Redactor(())  # every hook's secret values: none is ever shown
         self._main: Screen[Any] | None = None  # the screen holding the panes, once mounted
         self._after_run: dict[str, list[Any]] = {}  # hook -> what to do once its running run ends
+        self._known_secrets: dict[str, dict[str, Any]] = {}  # hook -> secret values last read from disk
         # None: the environment's credentials (AUTH0_*) or the user's credentials.toml.
         self.tenant = TenantController(self, credentials)
         self.notes = notes  # lines for the log at start (what the demo has set up, and what to try)
@@ -230,6 +206,7 @@ class HooktuiApp(App[None]):
         self._load_themes()
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+        self.editor.switch_key = self.key_for("editor.switch_tab", "f7")
         for warning in self._settings_warnings:
             self.notify(warning, title="settings", severity="warning", timeout=8)
         for note in self.notes:
@@ -355,6 +332,18 @@ class HooktuiApp(App[None]):
         self.zoomed = not self.zoomed
         self._show_active()
 
+    def action_switch_tab(self, kind: str | None = None) -> None:
+        """Show the editor's other buffer (or `kind`: "script", "meta") and type there, from any pane."""
+        if self.current is None:
+            self.notify("open a hook first (enter in the hook list)", severity="warning")
+            return
+        self.active_pane = "editor"
+        self._show_active()
+        if kind is None:
+            self.editor.action_switch_tab()
+        else:
+            self.editor.action_show_tab(kind)
+
     # -- help and palette ---------------------------------------------------------------------
 
     def _key_for(self, binding_id: str | None, default: str) -> str:
@@ -362,9 +351,16 @@ class HooktuiApp(App[None]):
             return self.settings.keymap[binding_id]
         return default
 
+    def pane_title(self, pane: str) -> str:
+        return PANE_TITLES[pane]
+
+    def theme_names(self) -> list[str]:
+        return sorted(self._themes)
+
     def action_help(self) -> None:
         pane = self._pane(self.active_pane)
-        lines = [f"## {PANE_TITLES[self.active_pane]}", "", getattr(pane, "HELP", ""), "", "| key | does |", "|---|---|"]
+        lines = [f"## {PANE_TITLES[self.active_pane]}", "", getattr(pane, "HELP", ""), "",
+                 "| key | does | binding id |", "|---|---|---|"]
         seen = set()
         for node in [self.focused, *(self.focused.ancestors_with_self if self.focused else [])]:
             if node is None:
@@ -374,62 +370,25 @@ class HooktuiApp(App[None]):
                     continue
                 seen.add(binding.action)
                 keys = self._key_for(binding.id, binding.key)
-                lines.append(f"| `{keys}` | {binding.description} |")
-        lines += ["", "## Everywhere", "", "| key | does |", "|---|---|"]
+                lines.append(f"| `{keys}` | {binding.description} | `{binding.id or '-'}` |")
+        lines += ["", "## Everywhere (also while typing)", "", "| key | does | binding id |", "|---|---|---|"]
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
-            lines.append(f"| `{self._key_for(binding.id, binding.key)}` | {binding.description} |")
-        lines += ["| `ctrl+p` | command palette (hook: …, tenant: …, log: …, theme: …) |", "",
-                  "The tenant keys are alt+letter. If your terminal sends no alt (macOS Terminal: Settings, "
-                  "Profiles, Keyboard, *Use Option as Meta key*), `ctrl+p` and `tenant` list the same actions.", "",
+            lines.append(f"| `{self._key_for(binding.id, binding.key)}` | {binding.description} | `{binding.id}` |")
+        lines += ["| `ctrl+p` | command palette: every action (hook, editor, payload, log, tenant, view, theme) | - |",
+                  "", "Each global action has an F-key and an alt key: terminals keep some for themselves "
+                  "(VS Code's F1, F5, F6, ctrl+p; Windows Terminal's alt+enter). If your terminal sends no alt "
+                  "(macOS Terminal: Settings, Profiles, Keyboard, *Use Option as Meta key*), the F-keys and "
+                  "`ctrl+p` reach every action.", "",
                   "Keys can be remapped by binding id in the `[keys]` table of "
-                  f"`{user_config_dir(self.env) / 'config.toml'}`."]
+                  f"`{user_config_dir(self.env) / 'config.toml'}`, e.g. `\"app.focus_log\" = \"f6,ctrl+l\"`."]
         self.push_screen(HelpScreen(f"Help · {PANE_TITLES[self.active_pane]}", "\n".join(lines)))
 
     def get_system_commands(self, screen: Screen[Any]) -> Any:
+        from hooktui.tui.commands import console_commands
+
         yield from super().get_system_commands(screen)
-        tester = self.tester
-        log = self.log_pane
-        hooks = self.hook_list
-        yield SystemCommand("hook: Run", "run the open hook with the current payload", self.action_run)
-        yield SystemCommand("hook: New", "create a hook from its trigger's template", lambda: hooks.action_new_hook())
-        yield SystemCommand("hook: Rename", "rename the selected hook", lambda: hooks.action_rename())
-        yield SystemCommand("hook: Delete", "delete the selected hook (both files)", lambda: hooks.action_delete())
-        yield SystemCommand("hook: Toggle enabled", "enable or disable the selected hook", lambda: hooks.action_toggle())
-        yield SystemCommand("hook: Open in $EDITOR", "edit the open hook's script in your editor",
-                            lambda: self.current and self.post_message(m.ExternalEditRequested(self.current, "script")))
-        yield SystemCommand("hook: Validate workspace", "check every hook again and list the problems", self.action_validate)
-        yield SystemCommand("payload: Toggle run on save", "re-run the payload at every save of the hook",
-                            lambda: tester.action_toggle_run_on_save())
-        yield SystemCommand("payload: Save to workspace", "save the current payload under payloads/<hook>/",
-                            lambda: tester.action_save_payload())
-        tenant = self.tenant
-        yield SystemCommand("tenant: Refresh sync status", "ask the tenant how each hook compares",
-                            lambda: self.action_tenant("refresh"))
-        yield SystemCommand("tenant: Diff the selected hook", "the tenant's copy against the workspace's",
-                            lambda: self.action_tenant("diff"))
-        yield SystemCommand("tenant: Push the selected hook", "shows the plan, pushes once you confirm",
-                            lambda: self.action_tenant("push"))
-        yield SystemCommand("tenant: Push all hooks", "shows the plan, pushes once you confirm",
-                            lambda: self.action_tenant("push_all"))
-        yield SystemCommand("tenant: Pull the selected hook", "take the tenant's changes; local ones are kept",
-                            lambda: self.action_tenant("pull"))
-        yield SystemCommand("tenant: Pull all hooks", "take the tenant's changes; local ones are kept",
-                            lambda: self.action_tenant("pull_all"))
-        yield SystemCommand("tenant: Enable / disable the selected hook", "on the tenant, and in the workspace to match",
-                            lambda: self.action_tenant("enable"))
-        yield SystemCommand("tenant: Stop following its log" if tenant.following_log else "tenant: Follow its log",
-                            "the tenant's log entries in the log stream", tenant.toggle_log)
-        yield SystemCommand("log: Clear", "clear the log stream", log.clear)
-        yield SystemCommand("log: Save to file", "write the log lines to a file", lambda: log.action_save())
-        yield SystemCommand("log: Follow / pause", "toggle following new lines", lambda: log.action_toggle_follow())
-        yield SystemCommand("view: Zoom pane", "show the focused pane on the whole screen and back", self.action_zoom)
-        for pane in PANES:
-            yield SystemCommand(f"view: {PANE_TITLES[pane]}", f"focus the {PANE_TITLES[pane].lower()} pane",
-                                lambda pane=pane: self.action_focus_pane(pane))
-        for name in sorted(self._themes):
-            yield SystemCommand(f"theme: {name}", "switch to this theme (remembered)",
-                                lambda name=name: setattr(self, "theme", name))
+        yield from console_commands(self)
 
     # -- hook list ----------------------------------------------------------------------------
 
@@ -498,7 +457,7 @@ class HooktuiApp(App[None]):
     @work(exclusive=True, group="confirm", exit_on_error=False)
     async def _confirm_switch(self, hook: Hook) -> None:
         editor = self.editor
-        kinds = ", ".join(editor.dirty_kinds())
+        kinds = ", ".join(editor.dirty_labels())
         ok = await self.push_screen_wait(ConfirmDialog(
             "Unsaved changes", f"{editor.hook} has unsaved changes ({kinds}). Open {hook.deployed_name} and "
             "discard them?", confirm_label="Discard", cancel_label="Keep editing", danger=True))
@@ -540,6 +499,9 @@ class HooktuiApp(App[None]):
         except (OSError, ValueError):
             return "// this file is not valid JSON: fix it with f9 ($EDITOR); hooktui validate shows where\n"
         if isinstance(raw, dict) and isinstance(raw.get("secrets"), dict):
+            # Kept in memory (as the workspace keeps them): a buffer whose file was deleted can
+            # still be saved with the values its masks stand for.
+            self._known_secrets[hook.deployed_name] = dict(raw["secrets"])
             raw["secrets"] = {k: SECRET_MASK for k in raw["secrets"]}
         return dump_json(raw)
 
@@ -648,6 +610,9 @@ class HooktuiApp(App[None]):
     @on(m.SaveRequested)
     def save(self, message: m.SaveRequested) -> None:
         hook = self._hook(message.hook)
+        if self.workspace is not None and hook is None and self.editor.hook == message.hook:
+            self._recreate(message.hook)
+            return
         if hook is None or self.workspace is None:
             self.notify(f"{message.hook} no longer exists on disk", severity="error")
             return
@@ -671,6 +636,44 @@ class HooktuiApp(App[None]):
             # What was written is the reformatted JSON: show exactly that, cursor kept.
             editor.disk_changed("meta", self._masked_meta(self.workspace.hook(hook.deployed_name)))
         self._refresh_rows()
+        self.reload_hook(hook.deployed_name, run_after=True)
+
+    def _recreate(self, name: str) -> None:
+        """The open hook's files are gone from disk: write both buffers as the hook again."""
+        from hooktui.tui.recreate import recreate_hook
+
+        assert self.workspace is not None
+        editor = self.editor
+        meta = editor.text("meta")
+        errors = [p for p in validate_meta_text(meta, file=editor.file("meta"), hook_name=name,
+                                                keywords=editor.keywords) if p.severity == "error"]
+        if errors:
+            editor.action_show_tab("meta")
+            editor.action_save()  # shows the problems under the editor, writes nothing
+            return
+        script = editor.text("script")
+        try:
+            hook, disabled, written = recreate_hook(self.workspace, script, meta, mask=SECRET_MASK,
+                                                    known_secrets=self._known_secrets.get(name, {}))
+        except (OSError, WorkspaceError, ValueError) as e:
+            self.notify(f"{name} not recreated: {e}", title="save", severity="error", timeout=12)
+            return
+        for path in written:
+            self._note_write(path)
+        files = [self._rel(hook.script_path), self._rel(hook.meta_path)]
+        text = f"{name} was deleted on disk: recreated {' and '.join(files)} from the editor"
+        if disabled:
+            text += f"; disabled {', '.join(h.deployed_name for h in disabled)} (one enabled hook per trigger)"
+        self.log_buffer.add("info", "workspace", text, hook=hook.deployed_name)
+        self.notify(text, timeout=10)
+        self.current = hook.deployed_name
+        editor.saved_as(hook.deployed_name, script=script, meta=self._masked_meta(hook),
+                        script_file=files[0], meta_file=files[1])
+        self._refresh_rows()
+        self.hook_list.select(hook.deployed_name)
+        samples = payload_files.available_payloads(hook.trigger, self.workspace.root, hook.deployed_name,
+                                                   payloads_dir=self.workspace.config.payloads_dir)
+        self.tester.set_hook(hook.deployed_name, hook.trigger, samples)
         self.reload_hook(hook.deployed_name, run_after=True)
 
     def _unmasked_meta(self, hook: Hook, text: str) -> str:
@@ -1046,7 +1049,7 @@ class HooktuiApp(App[None]):
     # -- the tenant (hooktui.tui.remote does the work) ---------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "tenant":
+        if action in GLOBAL_ACTIONS and action not in ANY_SCREEN:
             # Priority bindings reach the App whatever screen is on top: not while a dialog,
             # the help or the palette is open (their own keys come first there).
             return self.screen is self._main
@@ -1170,7 +1173,7 @@ class HooktuiApp(App[None]):
     async def _confirm_quit(self) -> None:
         editor = self.editor
         ok = await self.push_screen_wait(ConfirmDialog(
-            "Quit with unsaved changes?", f"{editor.hook} has unsaved changes ({', '.join(editor.dirty_kinds())}). "
+            "Quit with unsaved changes?", f"{editor.hook} has unsaved changes ({', '.join(editor.dirty_labels())}). "
             "Quit and lose them?", confirm_label="Quit", cancel_label="Keep editing", danger=True))
         if ok:
             await self._stop_services()

@@ -66,6 +66,12 @@ async def opened(pilot, script: str = SCRIPT, meta: str = META) -> HookEditor:
     return editor
 
 
+async def show_tab(pilot, kind: str) -> None:
+    """What the App's f7 / alt+s (or the palette) does: that buffer in front, focused."""
+    pilot.app.query_one(HookEditor).action_show_tab(kind)
+    await pilot.pause()
+
+
 def area(pilot, kind: str = "script") -> EditorArea:
     return pilot.app.query_one(f"#editor-{kind}", EditorArea)
 
@@ -319,7 +325,8 @@ async def test_a_change_on_disk_of_the_settings_names_the_json():
     app = Host()
     async with app.run_test(size=(120, 40)) as pilot:
         editor = await opened(pilot)
-        await pilot.press("alt+2", "down", "end", " ")
+        await show_tab(pilot, "meta")
+        await pilot.press("down", "end", " ")
         editor.disk_changed("meta", META.replace('"enabled": true', '"enabled": false'))
         await pilot.pause()
         assert shown(app.query_one(DiskBanner)).startswith(f"{JSON_FILE} changed on disk")
@@ -340,34 +347,37 @@ async def test_a_disk_change_back_to_the_buffer_is_clean():
 # ---------------------------------------------------------------------------- settings
 
 
-async def test_settings_tab_shows_the_json_and_the_keys_switch():
+async def test_settings_tab_shows_the_json_and_the_switch_key():
     app = Host()
     async with app.run_test(size=(120, 40)) as pilot:
         editor = await opened(pilot)
-        await pilot.press("alt+2")
+        assert "f7 switches" in shown(app.query_one(TabBar))  # the App's editor.switch_tab, from any pane
+        await show_tab(pilot, "meta")
         assert editor.active_kind == "meta" and app.focused is area(pilot, "meta")
         assert editor.border_title == f"Editor · {JSON_FILE}"
         assert '"API_KEY": "••••••••"' in area(pilot, "meta").text
-        await pilot.press("ctrl+pageup")
+        editor.action_switch_tab()
+        await pilot.pause()
         assert editor.active_kind == "script" and app.focused is area(pilot, "script")
-        await pilot.press("ctrl+pagedown")
-        assert editor.active_kind == "meta"
-        await pilot.press("alt+1")
-        assert editor.active_kind == "script"
+        editor.switch_key = "alt+s"
+        editor.action_switch_tab()
+        await pilot.pause()
+        assert editor.active_kind == "meta" and "alt+s switches" in shown(app.query_one(TabBar))
 
 
 async def test_invalid_settings_json_shows_line_and_column_and_posts_nothing():
     app = Host()
     async with app.run_test(size=(120, 40)) as pilot:
         editor = await opened(pilot)
-        await pilot.press("alt+2", "down", "end", ",", ",")  # "name": "token-claims",,
+        await show_tab(pilot, "meta")
+        await pilot.press("down", "end", ",", ",")  # "name": "token-claims",,
         await pilot.press("ctrl+s")
         assert app.posted == []
         error = shown(app.query_one(ErrorBar))
         assert error.startswith("2:26 invalid JSON: Expecting property name")
         assert "ctrl+g go to error" in error
         assert area(pilot, "meta").error_line == 1
-        await pilot.press("alt+1")
+        await show_tab(pilot, "script")
         assert not app.query_one(ErrorBar).display  # the script has no error
         assert editor.dirty_kinds() == ["meta"]
 
@@ -376,7 +386,8 @@ async def test_a_field_error_in_the_settings_posts_nothing():
     app = Host()
     async with app.run_test(size=(120, 40)) as pilot:
         editor = await opened(pilot, meta=META.replace('"enabled": true', '"enabled": "yes"'))
-        await pilot.press("alt+2", "ctrl+s")
+        await show_tab(pilot, "meta")
+        await pilot.press("ctrl+s")
         assert app.posted == []
         error = shown(app.query_one(ErrorBar))
         assert error.startswith("4:3 enabled: must be true or false, got a string")
@@ -389,7 +400,8 @@ async def test_valid_settings_are_posted_and_the_error_goes():
     app = Host()
     async with app.run_test(size=(120, 40)) as pilot:
         editor = await opened(pilot)
-        await pilot.press("alt+2", "down", "end", ",", "ctrl+s")
+        await show_tab(pilot, "meta")
+        await pilot.press("down", "end", ",", "ctrl+s")
         assert app.posted == [] and app.query_one(ErrorBar).display
         await pilot.press("backspace", "ctrl+s")
         [message] = app.posted
@@ -406,7 +418,8 @@ async def test_many_problems_are_listed_at_once():
     app = Host()
     async with app.run_test(size=(120, 40)) as pilot:
         await opened(pilot, meta=bad)
-        await pilot.press("alt+2", "ctrl+s")
+        await show_tab(pilot, "meta")
+        await pilot.press("ctrl+s")
         lines = shown(app.query_one(ErrorBar)).splitlines()
         assert lines[0].startswith("2:3 name: ")
         assert lines[1].startswith("3:3 triggerId: unknown trigger 'nope'")
@@ -443,7 +456,7 @@ async def test_ctrl_g_from_the_other_tab_goes_to_the_error():
     app = Host()
     async with app.run_test(size=(120, 40)) as pilot:
         editor = await opened(pilot)
-        await pilot.press("alt+2")
+        await show_tab(pilot, "meta")
         editor.show_error("script", 2, None, "ReferenceError: x is not defined")
         await pilot.pause()
         assert not app.query_one(ErrorBar).display  # shown with the script
@@ -484,7 +497,9 @@ async def test_f9_asks_for_the_external_editor_for_the_tab_shown():
     app = Host()
     async with app.run_test(size=(120, 40)) as pilot:
         await opened(pilot)
-        await pilot.press("f9", "alt+2", "f9")
+        await pilot.press("f9")
+        await show_tab(pilot, "meta")
+        await pilot.press("f9")
         assert [(type(m), m.hook, m.kind) for m in app.posted] == [
             (ExternalEditRequested, "token-claims", "script"),
             (ExternalEditRequested, "token-claims", "meta"),

@@ -20,6 +20,7 @@ from textual.widgets.text_area import LanguageDoesNotExist
 
 from hooktui.core.workspace import Problem, validate_meta_text
 from hooktui.tui.dialogs import TextViewDialog
+from hooktui.tui.keys import KeySafeTextArea
 from hooktui.tui.messages import ExternalEditRequested, SaveRequested
 
 KINDS = ("script", "meta")
@@ -38,10 +39,10 @@ def _kind(kind: str) -> str:
     return kind
 
 
-class EditorArea(TextArea):
+class EditorArea(KeySafeTextArea):
     """A code editor that can mark one line: the line of the error shown under it."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = TextArea.COMPONENT_CLASSES | {
+    COMPONENT_CLASSES: ClassVar[set[str]] = KeySafeTextArea.COMPONENT_CLASSES | {
         "editor-area--error-line"
     }
     DEFAULT_CSS = """
@@ -101,14 +102,14 @@ class TabBar(Static):
             super().__init__()
             self.kind = kind
 
-    def show(self, active: str, dirty: Mapping[str, bool]) -> None:
-        markup = []
+    def show(self, active: str, dirty: Mapping[str, bool], hint: str) -> None:
+        parts: list[Content] = []
         for kind in KINDS:
             label = f" {TAB_LABELS[kind]}{' ' + DIRTY_MARK if dirty.get(kind) else ''} "
-            style = "bold reverse $accent " if kind == active else ""
-            markup.append(f"[{style}@click=select('{kind}')]{label}[/]")
-        markup.append("[dim]alt+1 / alt+2[/]")
-        self.update(Content.from_markup(" ".join(markup)))
+            style = "bold reverse $accent" if kind == active else ""
+            parts.append(Content.from_markup(f"[{style} @click=select('{kind}')]$label[/]", label=label))
+        parts.append(Content.styled(hint, "dim"))
+        self.update(Content(" ").join(parts))
 
     def action_select(self, kind: str) -> None:
         self.post_message(self.Selected(kind))
@@ -197,8 +198,8 @@ class HookEditor(Vertical):
     BORDER_TITLE = "Editor"
     HELP = (
         "**Editor**: the open hook's script and its settings (the hook's JSON; secret values "
-        "show masked, and a masked value is kept as it is on disk). `alt+1` / `alt+2` (or "
-        "`ctrl+pageup` / `ctrl+pagedown`) switch between them. `ctrl+s` saves the shown buffer; "
+        "show masked, and a masked value is kept as it is on disk): its enabled flag, dependencies "
+        "and secrets. `f7` or `alt+s` switches between them from any pane. `ctrl+s` saves the shown buffer; "
         "settings are validated first and nothing is written while they have an error. "
         "● marks unsaved changes. When a file changes on disk while you have unsaved changes, "
         "a banner asks: `r` reload it, `k` keep yours (the next save overwrites the disk), `d` "
@@ -231,10 +232,6 @@ class HookEditor(Vertical):
         Binding("ctrl+s", "save", "Save", id="editor.save"),
         Binding("f9", "external", "$EDITOR", id="editor.external"),
         Binding("ctrl+g", "goto_error", "Go to error", id="editor.goto_error"),
-        Binding("alt+1", "show_tab('script')", "Script", show=False, id="editor.script"),
-        Binding("alt+2", "show_tab('meta')", "Settings", show=False, id="editor.settings"),
-        Binding("ctrl+pageup,ctrl+pagedown", "switch_tab", "Script/settings", show=False,
-                id="editor.switch_tab"),
         Binding("r", "reload_disk", "Reload from disk", id="editor.reload_disk"),
         Binding("k", "keep_mine", "Keep mine", id="editor.keep_mine"),
         Binding("d", "show_diff", "Show diff", id="editor.show_diff"),
@@ -259,6 +256,8 @@ class HookEditor(Vertical):
         self._error_at: dict[str, tuple[int, int] | None] = {}  # 0-based line, column
         self._active = "script"
         self._chrome_state: tuple[object, ...] | None = None
+        self.switch_key = "f7"
+        """The key that shows the other buffer (the App's editor.switch_tab, as the user has it)."""
 
     # ---------------------------------------------------------------- layout
 
@@ -315,6 +314,10 @@ class HookEditor(Vertical):
             return []
         return [kind for kind in KINDS if self.text(kind) != self._baseline[kind]]
 
+    def dirty_labels(self) -> list[str]:
+        """The unsaved buffers as the tabs name them ("script", "settings"), for people."""
+        return [TAB_LABELS[kind] for kind in self.dirty_kinds()]
+
     def text(self, kind: str) -> str:
         return self._area(_kind(kind)).text
 
@@ -363,6 +366,17 @@ class HookEditor(Vertical):
         kind = _kind(kind)
         self._baseline[kind] = text
         self._on_disk.pop(kind, None)  # our save overwrote whatever the banner was about
+        self._refresh_chrome()
+
+    def saved_as(self, hook: str, *, script: str, meta: str, script_file: str, meta_file: str) -> None:
+        """The App wrote both buffers as `hook` (its files had gone): both are clean, the
+        settings show what was written (reformatted), the cursors stay where they were."""
+        self._hook = hook
+        self._files = {"script": script_file, "meta": meta_file}
+        self._on_disk.clear()
+        self._baseline["script"] = script
+        self._baseline["meta"] = self.text("meta")  # disk_changed reloads it, keeping the cursor
+        self.disk_changed("meta", meta)
         self._refresh_chrome()
 
     def disk_changed(self, kind: str, text: str) -> None:
@@ -469,7 +483,7 @@ class HookEditor(Vertical):
         else:
             mark = f" {DIRTY_MARK}" if dirty[self._active] else ""
             self.border_title = f"{self.BORDER_TITLE} · {self._files[self._active]}{mark}"
-        self.query_one(TabBar).show(self._active, dirty)
+        self.query_one(TabBar).show(self._active, dirty, f"{self.switch_key} switches")
 
         banner = self.query_one(DiskBanner)
         if banner_kind is None:

@@ -559,6 +559,8 @@ highlighted hook. The tenant keys (diff, push, pull, refresh...) are listed unde
         # Printable keys build the filter, which is why no action is bound to a printable key.
         # Space is left to hooks.toggle: deployed names and triggers never contain whitespace.
         character = event.character
+        if event.key.startswith("alt+"):
+            return  # ESC + a letter nothing bound: a chord, not part of a name
         if event.is_printable and character and not character.isspace():
             event.stop()
             event.prevent_default()

@@ -30,6 +30,7 @@ from textual.widgets import Input, Log, Static
 
 from hooktui.core.files import atomic_write
 from hooktui.core.logbuffer import LEVELS, LogBuffer, LogEntry
+from hooktui.tui.keys import KeySafeInput
 
 FLUSH_INTERVAL = 1 / 15  # ~66 ms: one Log.write_lines per tick keeps a flood smooth
 FLUSH_LIMIT = 5_000  # lines written per tick at most; a longer backlog waits for the next tick
@@ -274,7 +275,7 @@ class LogView(Log):
         self._stream._view_resized()
 
 
-class FilterInput(Input):
+class FilterInput(KeySafeInput):
     """The `/` prompt. Enter applies (the pane handles Input.Submitted), escape clears."""
 
     BINDINGS = [Binding("escape", "cancel", "Clear filter", id="log.filter_cancel")]

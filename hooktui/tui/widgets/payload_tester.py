@@ -23,6 +23,7 @@ from hooktui.core.executor import RunResult
 from hooktui.core.payloads import PayloadError, SamplePayload, parse_payload
 from hooktui.core.runhistory import RunHistory, RunRecord
 from hooktui.tui.dialogs import ConfirmDialog, TextPromptDialog, TextViewDialog
+from hooktui.tui.keys import KeySafeTextArea
 from hooktui.tui.messages import PayloadSaveRequested, RunOnSaveToggled, RunRequested
 
 # Same rule as hooktui.core.payloads.save_workspace_payload: the name becomes one file name.
@@ -256,7 +257,7 @@ class PayloadTester(Vertical):
                 # The editor comes first in the focus order (the pane's first focusable thing); the
                 # picker is docked above it. No language yet: tree-sitter is switched on after the
                 # first frame (start-up speed).
-                yield TextArea.code_editor("", language=None, theme="css", id="tester-editor")
+                yield KeySafeTextArea.code_editor("", language=None, theme="css", id="tester-editor")
                 # Never blank (a blank entry in the list reads as a payload); hidden when there is nothing to pick.
                 yield Select[str]([("no payload", "")], allow_blank=False, compact=True, id="tester-picker")
             with VerticalScroll(id="tester-result"):
@@ -304,6 +305,19 @@ class PayloadTester(Vertical):
     @property
     def hook(self) -> str | None:
         return self._hook
+
+    @property
+    def view(self) -> str:
+        """The view in front: "payload", "result" or "history"."""
+        return self._view
+
+    def show_view(self, view: str) -> None:
+        """Bring `view` ("payload", "result", "history") to the front and focus it."""
+        if view not in VIEWS:
+            raise ValueError(f"unknown view {view!r}; expected one of {', '.join(VIEWS)}")
+        if view == "history":
+            self._refresh_history()
+        self._show(view)
 
     @property
     def run_on_save(self) -> bool:
