@@ -236,7 +236,10 @@ class Syncer:
         # answer was lost, is not a conflict again at the next edit.
         for entry in entries:
             if needs_record(entry) and entry.name not in refused:
-                self._record_entry(entry)
+                try:
+                    self._record_entry(entry)
+                except OSError:
+                    break  # a read-only workspace: status still answers; push records what it does
         return entries, refused
 
     async def _secret_keys(self, ids: list[str]) -> dict[str, list[str]]:

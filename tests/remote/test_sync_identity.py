@@ -226,3 +226,10 @@ async def test_an_old_state_file_migrates_its_fingerprints(tmp_path, emu):
     assert [(s.hook, s.kind) for s in plan.steps] == [("edited", StepKind.UPDATE_SECRETS)] and report.ok
     assert emu.secrets[seeded[1]["id"]] == {"K": "new-value-22"}
     assert emu.secrets[seeded[2]["id"]] == {"K": "theirs"}
+
+
+async def test_status_still_answers_when_the_state_folder_cannot_be_written(tmp_path, emu):
+    emu.seed_hooks([{"name": "claims", "triggerId": CE, "script": script("claims")}])
+    write_hook(tmp_path, "claims", CE)
+    (tmp_path / ".hooktui" / ".gitignore").mkdir(parents=True)  # every write of the state fails
+    assert await statuses(Workspace(tmp_path), emu) == {"claims": "in sync"}
