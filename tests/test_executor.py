@@ -408,7 +408,7 @@ async def test_a_hung_executor_is_restarted_by_the_watchdog(folder):
     folder.add("echo", fixture="echo-args")
     async with Executor(folder.workspace(), timeout=30) as ex:
         # A stopped process answers nothing: the liveness ping notices within its deadline.
-        ex.liveness_interval, ex.liveness_deadline = 0.2, 1.0
+        ex.liveness_interval, ex.liveness_deadline = 0.2, 3.0
         assert (await ex.run("echo", CE)).ok
         hung_pid = ex.pid
         notices = []
