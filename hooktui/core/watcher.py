@@ -100,8 +100,12 @@ class HookWatcher:
         step_ms: int = 10,
         poll_interval: float = 0.25,
         payloads_dir: str = "payloads",
+        rust_timeout_ms: int | None = None,
     ) -> None:
         self.root = Path(root).absolute()
+        # How long awatch's thread waits for a change before it checks in again (None: its own
+        # default, 5 s). Quitting must not depend on it: see _wait.
+        self.rust_timeout_ms = rust_timeout_ms
         self.polling = polling
         self.debounce_ms = debounce_ms
         self.step_ms = step_ms
@@ -149,6 +153,7 @@ class HookWatcher:
             debounce=self.debounce_ms,
             step=self.step_ms,
             stop_event=self._stop,  # checked by awatch's thread at every step
+            rust_timeout=self.rust_timeout_ms,
         )
         try:
             # awatch's first step sets up the OS watches, then waits in a thread: once it has
