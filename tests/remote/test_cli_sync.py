@@ -267,8 +267,15 @@ def test_logs_show_recent_entries_and_json_lines(cli, ws):
 def test_a_workspace_that_names_its_tenant_is_not_pushed_elsewhere(tmp_path, ws):
     (ws / "hooktui.toml").write_text('[tenant]\ndomain = "prod-tenant.eu.auth0.com"\n')
     cli = Cli(tmp_path, None)
-    # Never contacted: refused before the first request.
-    cli.extra = {"AUTH0_DOMAIN": "staging-tenant.eu.auth0.com", "AUTH0_TOKEN": "token-5e6f7a8b9c"}
+    # Never contacted: refused before the first request. Should that break, the request goes to a
+    # proxy address that is a closed port on this machine, so nothing can leave it.
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    cli.extra = {"AUTH0_DOMAIN": "staging-tenant.eu.auth0.com", "AUTH0_TOKEN": "token-5e6f7a8b9c",
+                 "HTTPS_PROXY": closed, "https_proxy": closed, "ALL_PROXY": closed, "NO_PROXY": ""}
     code, _, err = cli("-C", str(ws), "push", "--yes")
     assert code == 2
     assert "refusing to write to staging-tenant.eu.auth0.com" in err and "prod-tenant.eu.auth0.com" in err
