@@ -27,7 +27,7 @@ from hooktui.core.executor import ExecutorError
 # A script that never assigns module.exports defines no hook function (a static look: push warns).
 from hooktui.core.exports import EXPORTS as _EXPORTS
 from hooktui.core.redaction import Redactor
-from hooktui.core.sync import Entry, Status, diff_entry, select
+from hooktui.core.sync import Entry, Status, diff_entry
 from hooktui.core.workspace import Workspace
 from hooktui.remote.client import ApiError, CredentialsError, ManagementClient, RemoteError
 from hooktui.remote.ratelimit import RateLimitEvent
@@ -111,9 +111,7 @@ def _changes(entry: Entry) -> str:
 
 def cmd_status(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     async def work(syncer: Syncer) -> int:
-        entries = await syncer.entries()
-        if args.hooks:
-            entries = select(entries, args.hooks)
+        entries = await syncer.entries(only=args.hooks or None)
         refused = syncer.refused
         if args.json:
             term.out(_dumps({"tenant": syncer.tenant_key,
@@ -153,8 +151,10 @@ def _colour_diff(text: str) -> str:
 
 def cmd_diff(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     async def work(syncer: Syncer) -> int:
-        entries = await syncer.entries()
-        entries = select(entries, args.hooks) if args.hooks else [e for e in entries if e.status is not Status.IN_SYNC]
+        if args.hooks:
+            entries = await syncer.entries(only=args.hooks)
+        else:
+            entries = [e for e in await syncer.entries() if e.status is not Status.IN_SYNC]
         ws = syncer.ws
         out = []
         for entry in entries:

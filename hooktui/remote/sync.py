@@ -211,12 +211,14 @@ class Syncer:
 
     # ------------------------------------------------------------------ reading
 
-    async def entries(self, *, all_secrets: bool = False) -> list[Entry]:
+    async def entries(self, *, all_secrets: bool = False, only: Iterable[str] | None = None) -> list[Entry]:
         """Every hook's status. Secret names are read for each tenant hook that has a local or
-        synced counterpart (and for all with `all_secrets`, as pull needs)."""
-        return (await self._read(all_secrets=all_secrets))[0]
+        synced counterpart (and for all with `all_secrets`, as pull needs). With `only`, the
+        status of those hooks, in that order, reading the secrets of their tenant hooks alone."""
+        return (await self._read(all_secrets=all_secrets, only=only))[0]
 
-    async def _read(self, *, all_secrets: bool = False) -> tuple[list[Entry], dict[str, str]]:
+    async def _read(self, *, all_secrets: bool = False,
+                    only: Iterable[str] | None = None) -> tuple[list[Entry], dict[str, str]]:
         """The entries, and why some local hooks cannot be pushed (from the same reading)."""
         self.ws.reload()
         locals_, refused = local_hooks(self.ws)
@@ -228,9 +230,20 @@ class Syncer:
             h for h in listed
             if all_secrets or str(h.get("id")) in tenant.hooks or h.get("name") in names
         ]
+        if only is not None:
+            # Which tenant hook is whose does not depend on secrets (names, files, scripts): pair
+            # first without them, then read the secrets of the chosen hooks' tenant side only.
+            only = list(only)
+            paired = select(compare(locals_, [RemoteHook.from_api(h, ()) for h in listed], tenant, self.state), only)
+            chosen = {e.remote.id for e in paired if e.remote is not None}
+            wanted = [h for h in wanted if str(h.get("id")) in chosen]
         keys = await self._secret_keys([str(h["id"]) for h in wanted])
         remotes = [RemoteHook.from_api(h, keys.get(str(h["id"]), ())) for h in listed]
         entries = compare(locals_, remotes, tenant, self.state)
+        if only is not None:
+            # The others were compared without their secrets: their statuses are not true, so
+            # they are neither shown nor recorded.
+            entries = select(entries, only)
         # Both sides seen equal is as good as a sync: the base moves there, so that a conflict
         # settled by hand (the tenant's .remote.js copied over the script), or a create whose
         # answer was lost, is not a conflict again at the next edit.

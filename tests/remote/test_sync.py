@@ -610,3 +610,28 @@ async def test_the_syncer_names_every_file_a_pull_or_enable_wrote(tmp_path, emu)
         assert sorted(syncer.written) == sorted(str(hooks / f) for f in ("c.js", "new.json", "new.js"))
         await syncer.set_enabled("b", True)
         assert sorted(syncer.written) == sorted(str(hooks / f) for f in ("a.json", "b.json"))
+
+
+async def test_the_status_of_named_hooks_reads_only_their_secrets(tmp_path, emu):
+    """`status NAME` / `diff NAME` on a large workspace must not pay a secrets read per hook
+    (half a second each on the free tier). A rename is still found: the pairing needs no secrets."""
+    for i in range(8):
+        write_hook(tmp_path, f"hook-{i}", CE, secrets={"K": f"value-{i}-abcdef"})
+    ws = Workspace(tmp_path)
+    await push(ws, emu)
+    meta = tmp_path / "hooks" / "hook-3.json"
+    meta.write_text(meta.read_text().replace('"name": "hook-3"', '"name": "hook-3b"'))
+    emu.requests.clear()
+    async with client(emu) as api:
+        entries = await Syncer(ws, api).entries(only=["hook-3b", "hook-5"])
+    assert [(e.name, str(e.status), e.local_changes) for e in entries] == [
+        ("hook-3b", "changed locally", ["name"]), ("hook-5", "in sync", [])]
+    secret_reads = [r.path for r in emu.requests if r.path.endswith("/secrets")]
+    ids = {h["name"]: h["id"] for h in emu.hooks.values()}
+    assert sorted(secret_reads) == sorted(f"/api/v2/hooks/{ids[n]}/secrets" for n in ("hook-3", "hook-5"))
+    # A name that is nowhere is an error naming it, as for the full listing.
+    from hooktui.core.workspace import WorkspaceError
+
+    async with client(emu) as api:
+        with pytest.raises(WorkspaceError, match="no hook named nope"):
+            await Syncer(ws, api).entries(only=["nope"])
