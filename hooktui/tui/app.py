@@ -25,10 +25,10 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header
 
 from hooktui.core import payloads as payload_files
 from hooktui.core.config import Credentials, user_config_dir
@@ -44,6 +44,7 @@ from hooktui.core.workspace import Hook, Workspace, WorkspaceError, ordered_meta
 from hooktui.tui import messages as m
 from hooktui.tui.dialogs import ConfirmDialog, TextViewDialog
 from hooktui.tui.keys import ANY_SCREEN, GLOBAL_BINDINGS
+from hooktui.tui.layout import PANE_KEYS, PANE_TITLES, PANES, ConsoleFooter, FlashLine, PaneBar, plan_layout
 from hooktui.tui.remote import COMPILE_WAIT, TenantController
 from hooktui.tui.widgets.editor import HookEditor
 from hooktui.tui.widgets.hook_list import HookList, HookRow
@@ -51,12 +52,6 @@ from hooktui.tui.widgets.log_stream import LogStream
 from hooktui.tui.widgets.payload_tester import PayloadTester
 
 SECRET_MASK = "••••••••"
-PANES = ("hooks", "editor", "tester", "log")
-PANE_TITLES = {"hooks": "Hooks", "editor": "Editor", "tester": "Payload", "log": "Log"}
-PANE_KEYS = {"hooks": "f2", "editor": "f3", "tester": "f4", "log": "f6"}
-# Below this size the panes do not fit side by side: one shows at a time, as tabs.
-NARROW_WIDTH = 110
-NARROW_HEIGHT = 30
 GLOBAL_ACTIONS = {binding.action.split("(")[0] for binding in GLOBAL_BINDINGS}
 
 
@@ -82,21 +77,6 @@ class _Notice(Message):
         self.text = text
         self.severity = severity
 
-
-
-class PaneBar(Static):
-    """The tab strip of narrow mode: which pane is shown, and the key of each."""
-
-    DEFAULT_CSS = """
-    PaneBar { height: 1; background: $panel; color: $text-muted; display: none; }
-    """
-
-    def show(self, active: str) -> None:
-        parts = []
-        for pane in PANES:
-            label = f" {PANE_KEYS[pane].upper()} {PANE_TITLES[pane]} "
-            parts.append(f"[reverse]{label}[/]" if pane == active else label)
-        self.update(" ".join(parts))
 
 
 class HelpScreen(Screen[None]):
@@ -180,13 +160,16 @@ class HooktuiApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield PaneBar(id="panebar")
-        with Horizontal(id="top"):
+        # One grid; layout.plan_layout places the panes in it for the terminal's size.
+        with Container(id="panes"):
             yield HookList(id="hooks")
-            with Horizontal(id="work"):
-                yield HookEditor(id="editor")
-                yield PayloadTester(id="tester")
-        yield LogStream(self.log_buffer, max_lines=self.settings.log_max_lines, id="log", save_dir=self.save_dir)
-        yield Footer()
+            yield HookEditor(id="editor")
+            yield PayloadTester(id="tester")
+            yield LogStream(self.log_buffer, max_lines=self.settings.log_max_lines, id="log", save_dir=self.save_dir)
+        yield FlashLine(id="flash")
+        yield ConsoleFooter([b.action for b in GLOBAL_BINDINGS],
+                            {b.action for b in GLOBAL_BINDINGS if b.action.startswith("focus_pane")},
+                            keep=("help", "run"))
 
     def on_mount(self) -> None:
         # The panes live on the main screen; App.query_one would search whatever screen is on
@@ -197,6 +180,7 @@ class HooktuiApp(App[None]):
         self.tester = self._main.query_one(PayloadTester)
         self.log_pane = self._main.query_one(LogStream)
         self.pane_bar = self._main.query_one(PaneBar)
+        self.flash_line = self._main.query_one(FlashLine)
         # The log pane starts the way the user's config says.
         if not self.settings.log_timestamps:
             self.log_pane.action_toggle_timestamps()
@@ -290,23 +274,32 @@ class HooktuiApp(App[None]):
             self._apply_size(event.size.width, event.size.height)
 
     def _apply_size(self, width: int, height: int) -> None:
-        narrow = width < NARROW_WIDTH or height < NARROW_HEIGHT
-        self._main.set_class(narrow, "-narrow")
+        self._main.set_class(plan_layout(width, height, 0).mode == "single", "-narrow")
         self._show_active()
 
+    @on(HookList.WidthWanted)
+    def _hook_names_changed(self, event: HookList.WidthWanted) -> None:
+        if self._main is not None:
+            self._show_active()
+
     def _show_active(self) -> None:
-        single = self.zoomed or self._main.has_class("-narrow")
-        self._main.set_class(single, "-single")
+        layout = plan_layout(self.size.width, self.size.height, self.hook_list.wanted_width, zoomed=self.zoomed)
+        single = layout.mode == "single"
+        for mode in ("wide", "medium", "single"):
+            self._main.set_class(layout.mode == mode, f"-{mode}")
+        grid = self._main.query_one("#panes").styles
+        grid.grid_size_columns, grid.grid_size_rows = layout.grid_size
+        grid.grid_columns, grid.grid_rows = layout.grid_columns, layout.grid_rows
         active = self.active_pane
         for pane in PANES:
             widget = self._pane(pane)
             widget.set_class(pane == active, "-active")
             widget.display = not single or pane == active
-        self._main.query_one("#top").display = not single or active != "log"
-        self._main.query_one("#work").display = not single or active in ("editor", "tester")
         bar = self.pane_bar
         bar.display = self._main.has_class("-narrow")
-        bar.show(self.active_pane)
+        bar.show(self.active_pane, {pane: self.key_for(f"app.focus_{pane}", key) for pane, key in PANE_KEYS.items()})
+        if not single or active == "tester":
+            self.flash_line.clear()  # the payload tester is on screen: it says its own news
 
     def _pane(self, pane: str) -> Widget:
         return {"hooks": self.hook_list, "editor": self.editor, "tester": self.tester, "log": self.log_pane}[pane]
@@ -820,6 +813,8 @@ class HooktuiApp(App[None]):
             return
         self._mark_running(message.hook)
         self._run(message.hook, message.payload, message.payload_name)
+        if self._tester_hidden():
+            self.flash_line.flash(f"▶ running {message.hook} with {message.payload_name}…", seconds=30)
 
     def _mark_running(self, name: str) -> None:
         self.running.add(name)
@@ -869,12 +864,26 @@ class HooktuiApp(App[None]):
             if result.location is not None and not result.ok:
                 self.editor.show_error("script", result.location.line, result.location.column,
                                                       result.error_message or "error")
+        if self._tester_hidden():
+            # Single mode shows one pane: the outcome comes where the user is.
+            show = self.key_for("app.focus_tester", "f4")
+            if result.ok:
+                text = f"✔ {result.hook}#{result.run_id} success in {result.duration_ms:.1f} ms · {show} shows the result"
+            else:
+                crash = f" ({result.crash})" if result.crash else ""
+                text = f"✘ {result.hook}#{result.run_id} error{crash}: {result.error_message} · {show} shows it"
+            self.flash_line.flash(text, "success" if result.ok else "error")
+
+    def _tester_hidden(self) -> bool:
+        return not self.tester.display
 
     def action_run(self) -> None:
         if self.current is None:
             self.notify("open a hook first (enter in the hook list)", severity="warning")
             return
-        self.tester.request_run()
+        if not self.tester.request_run() and self._tester_hidden() and self.tester.problem:
+            self.flash_line.flash(f"{self.tester.problem} · {self.key_for('app.focus_tester', 'f4')} shows it",
+                                  "error")
 
     @on(m.RunOnSaveToggled)
     def run_on_save_toggled(self, message: m.RunOnSaveToggled) -> None:

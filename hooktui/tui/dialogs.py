@@ -74,6 +74,7 @@ class DialogScreen(ModalScreen[ResultType]):
         padding: 1 0 0 0;
     }
     DialogScreen .field-label {
+        width: 100%;  /* wraps: a long path in the sentence is never cut */
         color: $text-muted;
         margin-top: 1;
     }

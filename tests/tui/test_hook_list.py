@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 
 from hooktui.tui.dialogs import ConfirmDialog, NewHookDialog, TextPromptDialog
+from hooktui.tui.layout import HOOKS_MAX
 from hooktui.tui.messages import (
     HookCreateRequested,
     HookDeleteRequested,
@@ -22,7 +23,9 @@ from hooktui.tui.widgets.hook_list import (
     EMPTY_TEXT,
     HookList,
     HookRow,
+    STATE_SYMBOLS,
     columns_for,
+    pane_width_for,
     last_run_label,
 )
 
@@ -405,17 +408,35 @@ async def test_select_clears_a_filter_hiding_the_hook() -> None:
 # -------------------------------------------------------------------------------- 80x24
 
 
-async def test_small_terminal_keeps_name_enabled_state() -> None:
+async def test_a_narrow_pane_shows_names_in_full_and_the_state_as_a_symbol() -> None:
     app = Host(width=32)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         lines = shown(app)
         assert lines[0].split()[0] == "credentials-exchange"  # the group header names the trigger
         token = lines[2]
-        assert token.split()[:3] == ["●", "token-claims", "success"]
-        assert "credentials-exchange" not in token
-        assert "syntax error" in lines[6] and "password-chan…" in lines[6]
+        assert token.split() == ["●", "token-claims", STATE_SYMBOLS["success"]]
+        assert lines[6].split() == ["○", "password-change-audit", STATE_SYMBOLS["syntax error"]]
         assert all(len(line) <= 30 for line in lines)
+        # The words are under the list, for the highlighted hook.
+        pane = app.query_one(HookList)
+        pane.select("password-change-audit")
+        await pilot.pause()
+        assert "SyntaxError" in text_of(pane.query_one("#detail", Static))
+
+
+async def test_a_thirty_character_name_is_read_in_full_at_the_width_the_pane_asks_for() -> None:
+    name = "a-thirty-character-hook-name-x"
+    assert len(name) == 30
+    rows = [*workspace_rows(), HookRow(name, "credentials-exchange", True, "timeout")]
+    app = Host(rows=rows, width=pane_width_for(30, sync=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(HookList)
+        pane.show_sync(True)
+        await pilot.pause()
+        assert pane.wanted_width == pane_width_for(30, sync=True) <= HOOKS_MAX
+        line = next(line for line in shown(app) if name[:10] in line)
+        assert line.split() == ["●", "?", name, STATE_SYMBOLS["timeout"]]
 
 
 async def test_80x24_full_width_shows_every_column() -> None:
@@ -430,12 +451,17 @@ async def test_80x24_full_width_shows_every_column() -> None:
 
 
 def test_columns_give_way_in_order() -> None:
-    wide, medium, narrow = columns_for(100), columns_for(36), columns_for(20)
-    assert wide.trigger and wide.last_run
-    assert not medium.trigger and medium.last_run
-    assert not narrow.trigger and not narrow.last_run and narrow.state
-    tiny = columns_for(14)
-    assert tiny.name >= 1 and tiny.state >= 3
+    # The full name first, then the state in words, then the last run, then the trigger.
+    wide, medium, narrow = columns_for(100, 21), columns_for(45, 21), columns_for(36, 21)
+    assert wide.name >= 21 and wide.trigger and wide.last_run and wide.state == 12
+    assert medium.name >= 21 and not medium.trigger and medium.last_run and medium.state == 12
+    assert narrow.name >= 21 and not narrow.trigger and not narrow.last_run and narrow.state == 12
+    symbol = columns_for(28, 21)
+    assert symbol.name >= 21 and symbol.state == 1 and not symbol.last_run
+    cut = columns_for(20, 21)
+    assert cut.name < 21 and cut.state == 1  # only now is the name cut
+    tiny = columns_for(8)
+    assert tiny.name >= 1 and tiny.state == 1
 
 
 def test_last_run_label() -> None:

@@ -4,6 +4,7 @@ and a large terminal. Regenerate after an intended change with `pytest --snapsho
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -71,3 +72,34 @@ def test_layout_160x50_with_a_hook_open(snap_compare, console: HooktuiApp) -> No
         await pilot.pause(0.3)
 
     assert snap_compare(console, terminal_size=(160, 50), run_before=open_token_claims)
+
+
+def test_layout_120x40_with_a_hook_open_and_a_result(snap_compare, console: HooktuiApp) -> None:
+    """The most common SSH size: names in full, 80 columns of code, the result beside the log."""
+
+    async def open_and_run(pilot) -> None:
+        from textual.widgets import TextArea
+
+        await settle(pilot)
+        app = pilot.app
+        app.hook_list.select("signup-deny-list")
+        app.hook_list.focus()
+        await pilot.press("enter")
+        script = app.query_one("#editor-script", TextArea)
+        payload = app.query_one("#tester-editor", TextArea)
+        await until(pilot, lambda: bool(script.text and script.language == "javascript" and payload.text
+                                        and payload.language == "json"), "the hook open and highlighted")
+        await pilot.press("f5")
+        await until(pilot, lambda: "signup-deny-list" in app.last_results and app.tester.view == "result",
+                    "the result shown")
+        app.log_pane.clear()  # its lines carry the time of day
+        app.hook_list.set_rows([replace(row, last_run=None) for row in app.hook_list.rows])
+        # The duration varies from run to run: the picture shows a fixed one, styled as ever.
+        result = app.last_results["signup-deny-list"]
+        app.tester._last["signup-deny-list"] = replace(result, duration_ms=0.7)
+        app.tester._update_status()
+        for area in app.query(TextArea):
+            area.cursor_blink = False
+        await pilot.pause(0.3)
+
+    assert snap_compare(console, terminal_size=(120, 40), run_before=open_and_run)

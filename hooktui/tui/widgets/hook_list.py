@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Click, Key, Resize
+from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
@@ -85,11 +86,27 @@ STATE_WIDTH = 12  # "syntax error"
 LAST_RUN_WIDTH = 8  # "HH:MM:SS", "59m ago"
 TRIGGER_WIDTH = 22  # "post-user-registration"
 NAME_MIN = 10
+NAME_UNKNOWN = 16  # what the name column asks for before any hook is listed
+# The state in one cell when the words do not fit beside the full name: the line under the
+# list says it in words for the highlighted hook.
+STATE_SYMBOLS = {
+    "ok": "·",
+    "success": "✔",
+    "running": "▶",
+    "syntax error": "✗",
+    "invalid": "✗",
+    "error": "✗",
+    "timeout": "◷",
+    "crash": "↯",
+}
+# What the pane adds around its rows: the border (2) and the scrollbar's reserved column (1).
+PANE_FRAME = 3
 
 
 @dataclass(frozen=True)
 class Columns:
-    """Widths of the columns that fit; 0 means the column is left out."""
+    """Widths of the columns that fit; 0 means the column is left out. A state of 1 is the
+    symbol (STATE_SYMBOLS), of STATE_WIDTH the words."""
 
     name: int
     trigger: int
@@ -99,27 +116,35 @@ class Columns:
 
 
 def columns_for(width: int, longest_name: int | None = None, *, sync: bool = False) -> Columns:
-    """Name, enabled, sync (when a tenant is configured) and state always; last run, then
-    trigger, as the width allows. The name column is no wider than the longest name, so on a
-    wide pane the columns stay together."""
+    """The name in full first (up to the pane's width), then the state in words instead of its
+    symbol, then the last run, then the trigger, as the width allows. The name column is no
+    wider than the longest name, so on a wide pane the columns stay together."""
     sync_width = SYNC_WIDTH if sync else 0
-    marks = MARK_WIDTH + sync_width
-    name = width - marks - 1 - STATE_WIDTH
-    if name < NAME_MIN:
-        # Very narrow: the state column gives way before the name becomes unreadable.
-        state = max(3, min(STATE_WIDTH, width - marks - 1 - NAME_MIN))
-        return Columns(max(1, width - marks - 1 - state), 0, state, 0, sync_width)
+    room = width - MARK_WIDTH - sync_width - 2  # the name, then " " and the state's symbol
+    want = NAME_UNKNOWN if longest_name is None else max(NAME_MIN, longest_name)
+    if room <= want:
+        return Columns(max(1, room), 0, 1, 0, sync_width)
+    spare = room - want
+    state = 1
+    if spare >= STATE_WIDTH - 1:
+        state = STATE_WIDTH
+        spare -= STATE_WIDTH - 1
     last_run = 0
-    if name - (LAST_RUN_WIDTH + 1) >= NAME_MIN:
+    if spare >= LAST_RUN_WIDTH + 1:
         last_run = LAST_RUN_WIDTH
-        name -= LAST_RUN_WIDTH + 1
+        spare -= LAST_RUN_WIDTH + 1
     trigger = 0
-    if name - (TRIGGER_WIDTH + 1) >= 16:
+    if spare >= TRIGGER_WIDTH + 1:
         trigger = TRIGGER_WIDTH
-        name -= TRIGGER_WIDTH + 1
-    if longest_name is not None:
-        name = min(name, max(NAME_MIN, longest_name + 1))
-    return Columns(name, trigger, STATE_WIDTH, last_run, sync_width)
+        spare -= TRIGGER_WIDTH + 1
+    name = want + (spare if longest_name is None else min(spare, 1))
+    return Columns(name, trigger, state, last_run, sync_width)
+
+
+def pane_width_for(longest_name: int, *, sync: bool = False) -> int:
+    """The pane's width that shows a name of `longest_name` characters in full, with the marks
+    and the state's symbol: what the App's layout gives the hook list when it can."""
+    return PANE_FRAME + MARK_WIDTH + (SYNC_WIDTH if sync else 0) + max(NAME_MIN, longest_name) + 2
 
 
 def fit(text: str, width: int) -> str:
@@ -156,7 +181,8 @@ def row_prompt(row: HookRow, columns: Columns, now: float) -> Content:
     parts.append(fit(row.name, columns.name))
     if columns.trigger:
         parts += [" ", (fit(row.trigger, columns.trigger), "$text-muted")]
-    parts += [" ", (fit(row.state, columns.state), STATE_STYLES.get(row.state, ""))]
+    state = STATE_SYMBOLS.get(row.state, "?") if columns.state == 1 else fit(row.state, columns.state)
+    parts += [" ", (state, STATE_STYLES.get(row.state, ""))]
     if columns.last_run:
         parts += [" ", (last_run_label(row.last_run, now).rjust(columns.last_run), "$text-muted")]
     return Content.assemble(*parts)
@@ -166,9 +192,11 @@ def header_prompt(columns: Columns) -> Content:
     parts = ["  ", "⇅ " if columns.sync else "", fit("name", columns.name)]
     if columns.trigger:
         parts += [" ", fit("trigger", columns.trigger)]
-    parts += [" ", fit("state", columns.state)]
+    if columns.state > 1:
+        parts += [" ", fit("state", columns.state)]
     if columns.last_run:
-        parts += [" ", "last run".rjust(columns.last_run)]
+        gap = " " if columns.state > 1 else "   "  # the symbol's column has no title
+        parts += [gap, "last run".rjust(columns.last_run)]
     return Content("".join(parts).rstrip())
 
 
@@ -222,6 +250,14 @@ class HookList(Vertical):
     """The workspace's hooks. The App calls `set_rows`, `update_row` and `select`; the list posts
     HookOpenRequested, HookCreateRequested, HookRenameRequested, HookDeleteRequested (already
     confirmed) and HookToggleRequested."""
+
+    class WidthWanted(Message):
+        """The width that shows every name in full changed (a hook added or renamed, the sync
+        column shown): the App's layout decides what it can give."""
+
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.width = width
 
     BORDER_TITLE = "Hooks"
     ALLOW_MAXIMIZE = True  # zoom (f8) takes the whole pane, not just its rows
@@ -286,7 +322,7 @@ highlighted hook. The tenant keys (diff, push, pull, refresh...) are listed unde
         }
         & > #detail {
             height: auto;
-            max-height: 4;
+            max-height: 8;  /* a conflict's hint names three keys: it must not be cut */
             color: $text-muted;
             display: none;
             &.-visible {
@@ -316,6 +352,7 @@ highlighted hook. The tenant keys (diff, push, pull, refresh...) are listed unde
         self._columns = columns_for(40)
         self._time_labels: dict[str, str] = {}  # name -> last-run text on screen
         self._sync_shown = False
+        self._announced_width = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="columns")
@@ -353,6 +390,22 @@ highlighted hook. The tenant keys (diff, push, pull, refresh...) are listed unde
         return option.id.removeprefix(HOOK_PREFIX)
 
     @property
+    def wanted_width(self) -> int:
+        """The pane's width that shows every hook's name in full."""
+        longest = max((len(name) for name in self._rows), default=NAME_UNKNOWN)
+        wanted = pane_width_for(longest, sync=self._sync_shown)
+        if self._grouped:  # a group's header: its trigger and count ("post-user-registration 1")
+            triggers = max((len(row.trigger) for row in self._rows.values()), default=0)
+            wanted = max(wanted, min(triggers, TRIGGER_WIDTH) + 4 + PANE_FRAME)
+        return wanted
+
+    def _announce_width(self) -> None:
+        wanted = self.wanted_width
+        if wanted != self._announced_width:
+            self._announced_width = wanted
+            self.post_message(self.WidthWanted(wanted))
+
+    @property
     def sync_shown(self) -> bool:
         return self._sync_shown
 
@@ -363,6 +416,7 @@ highlighted hook. The tenant keys (diff, push, pull, refresh...) are listed unde
             self.set_class(shown, "-sync")  # the App's stylesheet gives the column its room
             if self.is_mounted:
                 self._rebuild()
+            self._announce_width()
 
     def set_rows(self, rows: Iterable[HookRow]) -> None:
         """Show exactly these hooks. The highlight stays on the same hook when it still exists,
@@ -371,6 +425,7 @@ highlighted hook. The tenant keys (diff, push, pull, refresh...) are listed unde
         self._time_labels.clear()
         if self.is_mounted:
             self._rebuild()
+        self._announce_width()
 
     def update_row(self, row: HookRow) -> None:
         """Change one hook (e.g. running -> success) without rebuilding the list."""
@@ -593,6 +648,7 @@ highlighted hook. The tenant keys (diff, push, pull, refresh...) are listed unde
         self._grouped = not self._grouped
         self._update_subtitle()
         self._rebuild()
+        self._announce_width()
 
     def name_problem(self, name: str, current: str | None = None) -> str | None:
         """Why `name` cannot be a hook's name here (None if it can). `current` is the hook being

@@ -236,6 +236,7 @@ class PayloadTester(Vertical):
         self._result_wanted = False  # the user ran from here: show the result when it comes
         self._ready = False
         self._pending_hook: tuple[str, str, list[SamplePayload]] | None = None
+        self._problem = ""
         self._saved_name: tuple[str, str] | None = None  # (hook, name) asked to be saved: select it once listed
 
     # -- composition ------------------------------------------------------------------------------
@@ -540,9 +541,15 @@ class PayloadTester(Vertical):
             editor.focus()
 
     def _set_problem(self, text: str | None) -> None:
+        self._problem = text or ""
         problem = self.query_one("#tester-problem", Static)
-        problem.update(text or "")
+        problem.update(self._problem)
         problem.set_class(bool(text), "-shown")
+
+    @property
+    def problem(self) -> str:
+        """Why the payload cannot run ("" when it can)."""
+        return self._problem
 
     # -- views ------------------------------------------------------------------------------------
 
