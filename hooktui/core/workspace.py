@@ -16,11 +16,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hooktui.core.config import ConfigError, WorkspaceConfig
 from hooktui.core.files import atomic_write, dump_json
 from hooktui.core.triggers import Trigger, parse_trigger
+
+if TYPE_CHECKING:
+    from hooktui.core.actions import Action
+    from hooktui.core.bindings import Bindings
 
 HOOKS_DIRECTORY = "hooks"
 STATE_DIRECTORY = ".hooktui"
@@ -72,6 +76,7 @@ class Problem:
     # Problems of one group (the hooks sharing a trigger or a deployed name) say the same thing
     # on each hook: a workspace-wide report shows the group once.
     group: str | None = dataclasses.field(default=None, compare=False)
+    action: str | None = None  # the action's name, for a problem of an action or a binding
 
     def __str__(self) -> str:
         where = self.file
@@ -703,7 +708,8 @@ def validate_meta_text(
 
 
 class Workspace:
-    """A folder of hooks in deploy-cli's directory format, with hooktui's config beside it."""
+    """A folder of hooks and actions in deploy-cli's directory format, with hooktui's config beside
+    it. Actions and their bindings load through `actions.py` and `bindings.py`."""
 
     def __init__(self, root: Path, *, env: Mapping[str, str] | None = None) -> None:
         root = Path(root).expanduser()
@@ -720,6 +726,8 @@ class Workspace:
         self.hooks: list[Hook] = []
         self._by_meta_path: dict[Path, Hook] = {}
         self.problems: list[Problem] = []
+        self.actions: list[Action] = []
+        self.bindings: Bindings
         self.reload()
         if self.state_dir.is_dir():
             # A folder left by an older hooktui, whose .gitignore only named node_modules.
@@ -736,6 +744,16 @@ class Workspace:
     @property
     def state_dir(self) -> Path:
         return self.root / STATE_DIRECTORY
+
+    @property
+    def actions_dir(self) -> Path:
+        return self.root / "actions"
+
+    def action(self, ref: str) -> Action:
+        """The action named `ref` (or its JSON file's stem); ActionNotFound lists close names."""
+        from hooktui.core.actions import find_action
+
+        return find_action(self.actions, ref, self.root)
 
     @property
     def node_modules(self) -> Path:
@@ -771,6 +789,13 @@ class Workspace:
         self._check_duplicate_names(named)
         self._check_one_enabled_per_trigger(self.hooks)
         self.problems = [p for h in self.hooks for p in h.problems]
+        # Here, not at the top: those modules build on this one's Problem and JSON helpers.
+        from hooktui.core.actions import load_actions
+        from hooktui.core.bindings import load_bindings
+
+        self.actions, folder_problems = load_actions(self.root, self.keywords)
+        self.bindings = load_bindings(self.root, self.actions, self.keywords)
+        self.problems += [*folder_problems, *(p for a in self.actions for p in a.problems), *self.bindings.problems]
 
     def _meta_files(self) -> list[Path]:
         if not self.hooks_dir.is_dir():
