@@ -31,6 +31,8 @@ const readline = require('node:readline');
 const { spawn, execFile } = require('node:child_process');
 
 const SANDBOX = path.join(__dirname, 'sandbox.js');
+// What a sandbox loads of ours besides itself: the event and api of actions, their module scope.
+const SANDBOX_MODULES = ['actions_api.js', 'action_scope.js'].map((f) => path.join(__dirname, f));
 const HOOK_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
 const COMPILE_ERROR_MESSAGE = 'Unable to compile the extensibility code as javascript';
 const TIMEOUT_MESSAGE = 'Request to Webtask exceeded allowed execution time';
@@ -426,7 +428,7 @@ class Sandbox {
   }
 
   arguments() {
-    const readable = [SANDBOX, this.dir + path.sep];
+    const readable = [SANDBOX, ...SANDBOX_MODULES, this.dir + path.sep];
     const modules = this.opts.nodeModulesBase && path.join(this.opts.nodeModulesBase, 'node_modules');
     if (modules) {
       readable.push(modules + path.sep);
@@ -482,8 +484,9 @@ class Sandbox {
     this.key = key;
     this.hookName = hook.name;
     this.version = hook.version;
+    this.kind = hook.kind === 'action' ? 'action' : 'hook';
     this.write(JSON.stringify({ type: 'assign', hook: {
-      name: hook.name, version: hook.version, trigger: hook.trigger, filename: hook.filename, source: hook.source,
+      name: hook.name, version: hook.version, kind: this.kind, trigger: hook.trigger, filename: hook.filename, source: hook.source,
       dependencies: hook.dependencies || {}, metaFile: hook.metaFile || null,
     } }));
   }
@@ -629,6 +632,11 @@ class Sandbox {
   fail(kind, message, detail) {
     const job = this.job;
     if (!job) return;
+    if (this.kind === 'action') {
+      // The crash messages below are written for hooks: an action ends when its promise settles.
+      message = message.replace(/\bhook\b/g, 'action').replace('which ends the webtask', 'which ends the action\'s process');
+      if (detail) detail = detail.replace(/a hook must finish by calling cb\(err, result\)/, 'an action finishes when its handler\'s promise settles');
+    }
     const durationMs = Number(process.hrtime.bigint() - this.startedAt) / 1e6;
     const dropped = job.dropped;
     this.finish();
@@ -644,6 +652,13 @@ class Sandbox {
     this.write('{"type":"probe"}');
     this.probeTimer = setTimeout(() => {
       const secs = (timeoutMs / 1000).toFixed(timeoutMs % 1000 ? 1 : 0);
+      if (this.kind === 'action') {
+        this.fail('timeout', `The action did not finish within ${secs} s, the limit of one trigger execution on Auth0`, this.probeAnswered
+          ? 'its handler\'s promise never settled: check that everything it awaits resolves or rejects (a request without a timeout?)'
+          : `the action blocked its thread for ${secs} s without returning (a synchronous infinite loop?); it was stopped`);
+        this.retire('an action run timed out');
+        return;
+      }
       const detail = this.probeAnswered
         ? `the hook did not call its callback within ${secs} s: check that every code path calls cb(err, result), including error branches`
         : `the hook blocked its thread for ${secs} s without returning (a synchronous infinite loop?); it was stopped`;
