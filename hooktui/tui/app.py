@@ -472,10 +472,17 @@ class HooktuiApp(App[None]):
         if name in self.load_errors:
             msg, line, col = self.load_errors[name]
             self.editor.show_error("script", line, col, msg)
+        self._show_meta_problems(hook)
         samples = payload_files.available_payloads(hook.trigger, self.workspace.root, name,
                                                    payloads_dir=self.workspace.config.payloads_dir)
         self.tester.set_hook(name, hook.trigger, samples)
         self.hook_list.select(name)
+
+    def _show_meta_problems(self, hook: Hook) -> None:
+        """The errors of the hook's settings file on disk, under the editor (they go when the file
+        changes and is valid)."""
+        meta = self._rel(hook.meta_path)
+        self.editor.show_problems([p for p in hook.problems if p.severity == "error" and p.file == meta])
 
     def _rel(self, path: Path | None) -> str:
         if path is None:
@@ -1038,6 +1045,7 @@ class HooktuiApp(App[None]):
                         pass
                 if str(Path(hook.meta_path).resolve()) in fresh:
                     self.editor.disk_changed("meta", self._masked_meta(hook))
+                    self._show_meta_problems(hook)
 
             if hook.deployed_name in self.running:
                 # Re-highlighting the buffer costs a frame: the run-on-save result goes first,

@@ -102,10 +102,12 @@ class TabBar(Static):
             super().__init__()
             self.kind = kind
 
-    def show(self, active: str, dirty: Mapping[str, bool], hint: str) -> None:
+    def show(self, active: str, dirty: Mapping[str, bool], hint: str, errors: Mapping[str, bool] | None = None) -> None:
         parts: list[Content] = []
         for kind in KINDS:
-            label = f" {TAB_LABELS[kind]}{' ' + DIRTY_MARK if dirty.get(kind) else ''} "
+            # ✗: an error in the tab not shown (the bar under the editor shows the shown tab's).
+            error = " ✗" if (errors or {}).get(kind) else ""
+            label = f" {TAB_LABELS[kind]}{' ' + DIRTY_MARK if dirty.get(kind) else ''}{error} "
             style = "bold reverse $accent" if kind == active else ""
             parts.append(Content.from_markup(f"[{style} @click=select('{kind}')]$label[/]", label=label))
         parts.append(Content.styled(hint, "dim"))
@@ -253,6 +255,7 @@ class HookEditor(Vertical):
         self._baseline = {"script": "", "meta": ""}  # the text last loaded or saved
         self._on_disk: dict[str, str] = {}  # a disk version waiting for the user's answer
         self._errors: dict[str, Content] = {}
+        self._meta_error_source: str | None = None  # "buffer" (found at a save) or "disk" (the file)
         self._error_at: dict[str, tuple[int, int] | None] = {}  # 0-based line, column
         self._active = "script"
         self._chrome_state: tuple[object, ...] | None = None
@@ -333,6 +336,7 @@ class HookEditor(Vertical):
         self._files = {"script": script_file, "meta": meta_file}
         self._on_disk.clear()
         self._errors.clear()
+        self._meta_error_source = None
         self._error_at.clear()
         for kind, text in (("script", script), ("meta", meta)):
             self._baseline[kind] = text
@@ -350,6 +354,7 @@ class HookEditor(Vertical):
         self._files = {"script": "", "meta": ""}
         self._on_disk.clear()
         self._errors.clear()
+        self._meta_error_source = None
         self._error_at.clear()
         had_focus = self.has_focus_within
         for kind in KINDS:
@@ -385,6 +390,8 @@ class HookEditor(Vertical):
         kind = _kind(kind)
         if self._hook is None:
             return
+        if kind == "meta" and self._meta_error_source == "disk":
+            self.clear_error("meta")  # about the file as it was: the App shows what is wrong now
         area = self._area(kind)
         if text == self._baseline[kind]:
             # Our own save coming back from the watcher, or the disk back where we started.
@@ -421,6 +428,8 @@ class HookEditor(Vertical):
 
     def clear_error(self, kind: str) -> None:
         kind = _kind(kind)
+        if kind == "meta":
+            self._meta_error_source = None
         self._errors.pop(kind, None)
         self._error_at.pop(kind, None)
         self._area(kind).error_line = None
@@ -472,7 +481,7 @@ class HookEditor(Vertical):
         error = self._errors.get(self._active)
         state = (self._hook, self._active, tuple(dirty.values()), banner_kind,
                  self._files[banner_kind] if banner_kind else None, error,
-                 tuple(self._error_at.items()))
+                 tuple(self._error_at.items()), tuple(self._errors))
         if state == self._chrome_state:
             return  # most keystrokes change nothing but the cursor
         self._chrome_state = state
@@ -483,7 +492,8 @@ class HookEditor(Vertical):
         else:
             mark = f" {DIRTY_MARK}" if dirty[self._active] else ""
             self.border_title = f"{self.BORDER_TITLE} · {self._files[self._active]}{mark}"
-        self.query_one(TabBar).show(self._active, dirty, f"{self.switch_key} switches")
+        self.query_one(TabBar).show(self._active, dirty, f"{self.switch_key} switches",
+                                    {kind: kind in self._errors for kind in KINDS})
 
         banner = self.query_one(DiskBanner)
         if banner_kind is None:
@@ -506,6 +516,8 @@ class HookEditor(Vertical):
     @on(TextArea.Changed)
     def _buffer_changed(self, event: TextArea.Changed) -> None:
         event.stop()
+        if event.text_area is self._area("meta"):
+            self._recheck_meta()
         self._refresh_chrome()
 
     @on(TextArea.SelectionChanged)
@@ -565,18 +577,44 @@ class HookEditor(Vertical):
             self.clear_error("meta")
         self.post_message(SaveRequested(self._hook, kind, text))
 
-    def _show_problems(self, problems: list[Problem]) -> None:
+    def show_problems(self, problems: list[Problem]) -> None:
+        """The settings file on disk has these problems (the App found them): shown under the
+        editor, naming the file, until the file changes again."""
+        if problems:
+            self._show_problems(problems, on_disk=True)
+
+    def _show_problems(self, problems: list[Problem], *, on_disk: bool = False) -> None:
         lines = []
         for problem in problems[:MAX_PROBLEMS_SHOWN]:
             where = f"{problem.line}:{problem.column} " if problem.line is not None else ""
+            if on_disk:
+                where = f"{problem.file}:{where.strip()}: " if where else f"{problem.file}: "
             field = f"{problem.field}: " if problem.field else ""
             lines.append(Content.assemble((where, "bold"), field, problem.message))
         if len(problems) > MAX_PROBLEMS_SHOWN:
             more = len(problems) - MAX_PROBLEMS_SHOWN
             lines.append(Content.styled(f"+{more} more problem{'s' if more > 1 else ''}", "dim"))
         first = problems[0]
-        at = (first.line - 1, (first.column or 1) - 1) if first.line is not None else None
+        at = (first.line - 1, (first.column or 1) - 1) if first.line is not None and not on_disk else None
         self._set_error("meta", Content("\n").join(lines), at)
+        # Where the error came from says what clears it: the buffer's own text, or the file.
+        self._meta_error_source = "disk" if on_disk else "buffer"
+
+    def _recheck_meta(self) -> None:
+        """The settings buffer changed under an error found in it: check it again, so the error
+        goes as soon as the text is valid (an undo, a fix) and follows the text meanwhile."""
+        if self._hook is None or self._meta_error_source != "buffer":
+            return
+        problems = [
+            p for p in validate_meta_text(
+                self.text("meta"), file=self._files["meta"], hook_name=self._hook, keywords=self.keywords
+            )
+            if p.severity == "error"
+        ]
+        if problems:
+            self._show_problems(problems)
+        else:
+            self.clear_error("meta")
 
     def action_external(self) -> None:
         if self._hook is not None:

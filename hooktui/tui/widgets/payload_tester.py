@@ -468,6 +468,27 @@ class PayloadTester(Vertical):
             del self._texts[key]
         self._selected.pop(hook, None)
         self._last.pop(hook, None)
+        if hook == self._hook:
+            self._close()
+
+    def _close(self) -> None:
+        """No hook open any more: nothing of the deleted one stays on screen."""
+        self._hook, self._trigger = None, ""
+        self._payloads, self._by_key, self._key = [], {}, None
+        self._original, self._edited, self._result_wanted = "", False, False
+        if not self._ready:
+            self._pending_hook = None
+            return
+        self.query_one("#tester-picker", Select).display = False
+        editor = self.query_one("#tester-editor", TextArea)
+        with editor.prevent(TextArea.Changed):
+            editor.load_text("")
+        self._set_problem(None)
+        self.set_running(False)
+        self._clear_result()
+        self._refresh_history()
+        self._update_subtitle()
+        self._update_status()
 
     # -- payload editing --------------------------------------------------------------------------
 
