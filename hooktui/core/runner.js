@@ -40,6 +40,10 @@ const MAX_LINE = 16384;
 // Sandboxes started ahead of need, unassigned, so that a run or a reload never waits for a
 // process to start (~40 ms).
 const SPARES = 2;
+// Actions run without filesystem writes (node22: "Filesystem write access has been disabled"),
+// which a process cannot drop once started: they get spares of their own, once the first
+// action has run.
+const ACTION_SPARES = 1;
 // A sandbox's own V8, code and libraries take this much memory before any hook allocates:
 // it is added to the memory limit when the process's resident size is checked.
 const NODE_ALLOWANCE_MB = 64;
@@ -199,9 +203,9 @@ class Pool {
     return this.all.size;
   }
 
-  spareCount() {
+  spareCount(kind) {
     let n = 0;
-    for (const s of this.all) if (s.key === null) n += 1;
+    for (const s of this.all) if (s.key === null && (kind === undefined || s.spareKind === kind)) n += 1;
     return n;
   }
 
@@ -213,11 +217,14 @@ class Pool {
 
   refill() {
     if (this.broken !== null) return;
-    while (this.spareCount() < Math.min(SPARES, this.opts.maxWorkers)) this.all.add(new Sandbox(this, this.opts));
+    while (this.spareCount('hook') < Math.min(SPARES, this.opts.maxWorkers)) this.all.add(new Sandbox(this, this.opts, 'hook'));
+    if (!this.actionsSeen) return;
+    while (this.spareCount('action') < Math.min(ACTION_SPARES, this.opts.maxWorkers)) this.all.add(new Sandbox(this, this.opts, 'action'));
   }
 
   submit(job) {
     if (this.broken !== null) return this.failJob(job, this.broken);
+    if (job.hook.kind === 'action' && !this.actionsSeen) this.actionsSeen = true;
     this.queue.push(job);
     this.pump();
     if (this.queue.length > 0 && this.queue[this.queue.length - 1] === job) {
@@ -262,12 +269,13 @@ class Pool {
 
   acquire(hook) {
     const key = hook.name + '@' + hook.version;
+    const kind = hook.kind === 'action' ? 'action' : 'hook';
     let spare = null;
     let oldest = null;
     for (const s of this.all) {
       if (s.dead || s.leaving || s.job) continue;
       if (s.key === key && s.ready) return s;
-      if (s.key === null && s.ready && spare === null) spare = s;
+      if (s.key === null && s.ready && spare === null && s.spareKind === kind) spare = s;
       if (s.key !== null && (oldest === null || s.lastUsed < oldest.lastUsed)) oldest = s;
     }
     if (spare === null) return null; // one is starting; pump() runs again when it is ready
@@ -395,9 +403,10 @@ class MemoryMeter {
 let sandboxCount = 0;
 
 class Sandbox {
-  constructor(pool, opts) {
+  constructor(pool, opts, spareKind) {
     this.pool = pool;
     this.opts = opts;
+    this.spareKind = spareKind === 'action' ? 'action' : 'hook';
     this.key = null; // "name@version" once assigned
     this.hookName = null;
     this.version = null;
@@ -443,7 +452,7 @@ class Sandbox {
     return [
       this.opts.flag,
       ...readable.map((p) => '--allow-fs-read=' + p),
-      '--allow-fs-write=' + this.dir + path.sep,
+      ...(this.spareKind === 'action' ? [] : ['--allow-fs-write=' + this.dir + path.sep]),
       '--no-warnings',
       // (an explicit --max-semi-space-size costs ~40 ms at every start; V8's default is 16 MB)
       `--max-old-space-size=${this.opts.memoryMb}`,
