@@ -154,8 +154,8 @@ def action_trigger(trigger_id: str) -> ActionTrigger | None:
 def unknown_trigger_message(trigger_id: str) -> str:
     """Why `trigger_id` is refused, with the closest known id."""
     close = difflib.get_close_matches(trigger_id, list(ACTION_TRIGGERS), n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return (f"unknown trigger {trigger_id!r}{hint} Auth0's action triggers: "
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return (f"unknown trigger {trigger_id!r}{hint}; Auth0's action triggers are "
             f"{', '.join(ACTION_TRIGGERS)}")
 
 

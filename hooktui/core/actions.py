@@ -62,7 +62,9 @@ class ActionNotFound(HookNotFound):
 @dataclass(frozen=True)
 class ActionSecret:
     name: str
-    value: str | None  # None: not in the workspace (an export without values; the tenant keeps it)
+    # None: not in the workspace (an export without values; the tenant keeps it). Out of the repr,
+    # so that no log line or traceback ever prints it.
+    value: str | None = field(default=None, repr=False)
 
     @property
     def shown(self) -> str:

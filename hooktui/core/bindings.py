@@ -139,8 +139,8 @@ def load_bindings(root: Path, actions: list[Action], keywords: Mapping[str, Any]
             action = by_name.get(name)
             if action is None:
                 close = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.6)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                doc.problem(f"no action named {name!r} in actions/{hint} Create it, or remove this binding",
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                doc.problem(f"no action named {name!r} in actions/{hint}: create it, or remove this binding",
                             f"{fld}.action_name", *at, action=name)
             elif trigger is not None and action.trigger_id and action.trigger_id != trigger_id:
                 doc.problem(f"{name!r} supports {action.trigger_id}, not {trigger_id} (its supported_triggers); bind it "
