@@ -151,6 +151,7 @@ class HooktuiApp(App[None]):
         self._main: Screen[Any] | None = None  # the screen holding the panes, once mounted
         self._after_run: dict[str, list[Any]] = {}  # hook -> what to do once its running run ends
         self._known_secrets: dict[str, dict[str, Any]] = {}  # hook -> secret values last read from disk
+        self._remote_rows: list[HookRow] = []  # the greyed rows of hooks only on the tenant
         # None: the environment's credentials (AUTH0_*) or the user's credentials.toml.
         self.tenant = TenantController(self, credentials)
         self.notes = notes  # lines for the log at start (what the demo has set up, and what to try)
@@ -420,7 +421,15 @@ class HooktuiApp(App[None]):
             return
         self._rebuild_redactor()
         self.tenant.recompute()
-        self.hook_list.set_rows([self._row(h) for h in self.workspace.hooks])
+        self._set_rows()
+
+    def _set_rows(self) -> None:
+        assert self.workspace is not None
+        local = [self._row(h) for h in self.workspace.hooks]
+        names = {row.name for row in local}
+        remote = [row for row in self.tenant.remote_only_rows() if row.name not in names]
+        self._remote_rows = remote
+        self.hook_list.set_rows(local + remote)
 
     def _rebuild_redactor(self) -> None:
         assert self.workspace is not None
@@ -1109,9 +1118,13 @@ class HooktuiApp(App[None]):
 
     def refresh_hook_rows(self) -> None:
         """Redraw every hook's row (the sync column changed)."""
-        if self.workspace is not None:
-            for hook in self.workspace.hooks:
-                self._update_row(hook.deployed_name)
+        if self.workspace is None:
+            return
+        if self.tenant.remote_only_rows() != self._remote_rows:
+            self._set_rows()  # hooks only on the tenant came or went: their greyed rows too
+            return
+        for hook in self.workspace.hooks:
+            self._update_row(hook.deployed_name)
 
     def files_changed_on_disk(self, paths: list[str]) -> None:
         """Files that a tenant operation wrote: reload them as after any change on disk (a clean

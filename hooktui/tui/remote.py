@@ -26,6 +26,7 @@ from textual.worker import Worker
 from hooktui.core.config import ConfigError, Credentials, is_loopback, tenant_label, tenant_mismatch
 from hooktui.tui import messages as m
 from hooktui.tui.dialogs import ChoiceDialog, ConfirmDialog, DiffDialog, PlanDialog
+from hooktui.tui.widgets.hook_list import HookRow
 
 if TYPE_CHECKING:
     from hooktui.core.sync import Entry
@@ -81,6 +82,7 @@ class TenantController:
         self.busy: str | None = None  # the write operation under way (one at a time)
         self.entries: dict[str, Entry] = {}  # by local hook name
         self.only_remote: list[str] = []
+        self._remote_entries: dict[str, Entry] = {}  # the hooks only on the tenant, by name
         self._remotes: list[Any] | None = None  # the tenant's hooks as last fetched (RemoteHook)
         self._stale = False  # the tenant changed since the fetch: no local recompute until the next
         self._client: Any = None
@@ -330,6 +332,32 @@ class TenantController:
     def _set_entries(self, entries: Iterable[Entry]) -> None:
         self.entries = {e.local.name: e for e in entries if e.local is not None}
         self.only_remote = sorted(e.name for e in entries if e.local is None)
+        self._remote_entries = {e.name: e for e in entries if e.local is None}
+
+    def remote_only_rows(self) -> list[HookRow]:
+        """A greyed row for each hook the tenant has and the workspace does not, so that pull
+        (or diff) can be chosen from the list. None before the first fetch, or offline."""
+        if not self.configured or self._remotes is None:
+            return []
+        remotes = {r.name: r for r in self._remotes}
+        pull = self.app.key_for("tenant.pull", "alt+l")
+        rows = []
+        for name in self.only_remote:
+            remote = remotes.get(name)
+            if remote is None:
+                continue
+            entry = self._remote_entries.get(name)
+            note = entry.note if entry is not None and entry.note else ""
+            if entry is not None and entry.base is None and str(entry.status) == "only remote":
+                note = f"only on the tenant ({'enabled' if remote.enabled else 'disabled'} there): {pull} pulls it"
+            elif note:
+                note = f"only on the tenant, {note}"
+            else:
+                note = f"only on the tenant: {pull} pulls it"
+            rows.append(HookRow(name=name, trigger=remote.trigger, enabled=remote.enabled, state="tenant only",
+                                sync=str(entry.status) if entry is not None else "only remote", sync_note=note,
+                                remote_only=True))
+        return rows
 
     def row_sync(self, name: str) -> tuple[str, str]:
         """The hook list's sync mark for `name` and the sentence under the list."""

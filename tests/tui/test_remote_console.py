@@ -511,3 +511,32 @@ async def test_a_push_to_a_tenant_the_workspace_does_not_name_is_refused(workspa
         assert not isinstance(app.screen, PlanDialog)
         assert any("push: refusing to write to prod-tenant.eu.auth0.com" in line for line in log_lines(app))
         assert "token-9f8e7d6c" not in notifications(app) + "\n".join(log_lines(app))
+
+
+async def test_a_hook_only_on_the_tenant_has_a_greyed_row_that_pull_takes(workspace: Path, seeded: Emulator) -> None:
+    async with ManagementClient(credentials(seeded)) as api:
+        await api.create_hook({"name": "tenant-only-audit", "triggerId": "post-change-password",
+                               "script": "module.exports = function (user, context, cb) { cb(); };",
+                               "enabled": False})
+    app = make_app(workspace, seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await online(app, pilot)
+        await until(pilot, lambda: "tenant-only-audit" in sync_of(app))
+        row = next(r for r in app.hook_list.rows if r.name == "tenant-only-audit")
+        assert row.remote_only and row.sync == "only remote" and row.trigger == "post-change-password"
+        options = app.query_one("#hook-options")
+        index = options.get_option_index("hook:tenant-only-audit")
+        prompt = options.get_option_at_index(index).prompt
+        assert "tenant-only-audit" in str(prompt)
+        assert all("$text-muted" in str(span.style) for span in prompt.spans if span.end > 2), "not greyed"
+        await select(app, pilot, "tenant-only-audit")
+        detail = text_of(app.query_one("#detail", Static))
+        assert "only on the tenant" in detail and "alt+l pulls it" in detail
+        await pilot.press("enter")  # nothing to open yet: it says how to get it
+        await until(pilot, lambda: "alt+l" in notifications(app))
+        assert app.current is None
+        await pilot.press("alt+l")
+        script = workspace / "hooks" / "tenant-only-audit.js"
+        await until(pilot, script.exists)
+        await until(pilot, lambda: any(r.name == "tenant-only-audit" and not r.remote_only
+                                       for r in app.hook_list.rows))

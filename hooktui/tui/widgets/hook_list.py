@@ -39,6 +39,7 @@ STATE_STYLES = {
     "error": "$text-error",
     "timeout": "$text-warning",
     "crash": "$text-warning",
+    "tenant only": "$text-muted",
 }
 TRIGGER_ORDER = {trigger.value: position for position, trigger in enumerate(Trigger)}
 
@@ -72,6 +73,7 @@ class HookRow:
     files: tuple[str, ...] = ()
     sync: str = ""  # a SYNC_MARKS key; "" when no tenant is configured (the column is hidden)
     sync_note: str = ""  # what the sync status means for this hook and the key that acts on it
+    remote_only: bool = False  # only on the tenant: a greyed row, for pull (nothing to open here)
 
     @property
     def delete_files(self) -> tuple[str, ...]:
@@ -98,6 +100,7 @@ STATE_SYMBOLS = {
     "error": "✗",
     "timeout": "◷",
     "crash": "↯",
+    "tenant only": "-",
 }
 # What the pane adds around its rows: the border (2) and the scrollbar's reserved column (1).
 PANE_FRAME = 3
@@ -173,12 +176,12 @@ def last_run_label(when: float | None, now: float) -> str:
 
 
 def row_prompt(row: HookRow, columns: Columns, now: float) -> Content:
-    mark = ("●", "$text-success") if row.enabled else ("○", "$text-muted")
+    mark = ("●", "$text-success") if row.enabled and not row.remote_only else ("●" if row.enabled else "○", "$text-muted")
     parts: list[tuple[str, str] | str] = [mark, " "]
     if columns.sync:
         symbol, style = SYNC_MARKS.get(row.sync, SYNC_MARKS["?"])
         parts += [(symbol, style), " "]
-    parts.append(fit(row.name, columns.name))
+    parts.append((fit(row.name, columns.name), "$text-muted") if row.remote_only else fit(row.name, columns.name))
     if columns.trigger:
         parts += [" ", (fit(row.trigger, columns.trigger), "$text-muted")]
     state = STATE_SYMBOLS.get(row.state, "?") if columns.state == 1 else fit(row.state, columns.state)
@@ -636,12 +639,20 @@ highlighted hook. The tenant keys (diff, push, pull, refresh...) are listed unde
             return True if self.selected else None  # None: shown, greyed out
         return True
 
+    def _only_on_the_tenant(self, name: str) -> bool:
+        """A greyed row has no files to open, rename, delete or enable: say how to get them."""
+        row = self._rows.get(name)
+        if row is None or not row.remote_only:
+            return False
+        self.notify(f"{name}: {row.sync_note}", title="only on the tenant", severity="warning")
+        return True
+
     def action_open(self) -> None:
-        if name := self.selected:
+        if (name := self.selected) and not self._only_on_the_tenant(name):
             self.post_message(HookOpenRequested(name))
 
     def action_toggle(self) -> None:
-        if name := self.selected:
+        if (name := self.selected) and not self._only_on_the_tenant(name):
             self.post_message(HookToggleRequested(name))
 
     def action_toggle_grouping(self) -> None:
@@ -690,7 +701,7 @@ highlighted hook. The tenant keys (diff, push, pull, refresh...) are listed unde
 
     def action_rename(self) -> None:
         old = self.selected
-        if old is None:
+        if old is None or self._only_on_the_tenant(old):
             return
 
         def renamed(new: str | None) -> None:
@@ -709,7 +720,7 @@ highlighted hook. The tenant keys (diff, push, pull, refresh...) are listed unde
 
     def action_delete(self) -> None:
         name = self.selected
-        if name is None:
+        if name is None or self._only_on_the_tenant(name):
             return
         files = self._rows[name].delete_files
         listing = "\n".join(f"  {path}" for path in files)
