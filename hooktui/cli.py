@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hooktui import __version__
+from hooktui.cli_actions import action_row, action_table, new_action
 from hooktui.core import deps
+from hooktui.core.action_compile import compile_problems
+from hooktui.core.action_triggers import ACTION_TRIGGERS
 from hooktui.core.config import (
     CONFIG_FILE,
     CREDENTIAL_ENV,
@@ -162,6 +165,7 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
         "column": problem.column,
         "field": problem.field,
         "hook": problem.hook,
+        "action": problem.action,
         "severity": problem.severity,
         "message": problem.message,
         "text": str(problem),
@@ -169,7 +173,7 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
 
 
 def _note_missing_hooks_dir(ws: Workspace, term: Terminal) -> None:
-    if not ws.hooks_dir.is_dir():
+    if not ws.hooks_dir.is_dir() and not ws.actions_dir.is_dir():
         term.err(f"note: {ws.root} has no hooks/ folder; pass the workspace with -C DIR, or create "
                  f"a hook with `hooktui new NAME --trigger T`")
 
@@ -354,16 +358,19 @@ def cmd_validate(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int
     skipped = None
     try:
         compiled = asyncio.run(_compile_all(ws))
+        action_compiled = compile_problems(ws.root, ws.actions, ws.keywords)
     except ExecutorError as exc:
-        compiled, skipped = {}, str(exc)
+        compiled, action_compiled, skipped = {}, [], str(exc)
     problems = []
     for hook in ws.hooks:
         problems.extend(hook.problems)
         problems.extend(_script_checks(ws, hook, compiled.get(hook.deployed_name), compiled=skipped is None))
     problems.extend(_dependency_conflicts(ws))
+    problems.extend([*ws.action_problems, *action_compiled])
     if not args.json:
         _note_missing_hooks_dir(ws, term)
-    return _report_validation(args, term, len(ws.hooks), _once_per_group(problems), skipped)
+    actions = len(ws.actions) if ws.actions or ws.actions_dir.is_dir() else None
+    return _report_validation(args, term, len(ws.hooks), _once_per_group(problems), skipped, actions=actions)
 
 
 def _script_checks(ws: Workspace, hook: Hook, compile_problem: Problem | None, *, compiled: bool) -> list[Problem]:
@@ -434,12 +441,13 @@ def _once_per_group(problems: list[Problem]) -> list[Problem]:
 
 
 def _report_validation(args: argparse.Namespace, term: Terminal, hooks: int,
-                       problems: list[Problem], skipped: str | None) -> int:
+                       problems: list[Problem], skipped: str | None, *, actions: int | None = None) -> int:
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if args.json:
         term.out(_dumps({
             "hooks": hooks,
+            "actions": actions or 0,
             "errors": errors,
             "warnings": warnings,
             "problems": [_problem_json(p) for p in problems],
@@ -449,7 +457,8 @@ def _report_validation(args: argparse.Namespace, term: Terminal, hooks: int,
     else:
         for problem in problems:
             term.out(term.paint(str(problem), "red" if problem.severity == "error" else "yellow"))
-        summary = f"{_plural(hooks, 'hook')}, {_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+        kinds = _plural(hooks, "hook") + (f", {_plural(actions, 'action')}" if actions is not None else "")
+        summary = f"{kinds}, {_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
         if skipped:
             summary += " (not compiled)"
         term.out(term.paint(summary, "red" if errors or skipped else "green"))
@@ -480,12 +489,25 @@ def cmd_list(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     script_problems = {hook.deployed_name: ws.script_problems(hook) for hook in ws.hooks}
     rows = [_hook_row(ws, hook, script_problems[hook.deployed_name]) for hook in ws.hooks]
     if args.json:
-        term.out(_dumps(rows))
+        term.out(_dumps([*rows, *(action_row(ws, a) for a in ws.actions)]))
         return EXIT_OK
     _note_missing_hooks_dir(ws, term)
+    if ws.actions:
+        if rows:
+            _list_hooks(ws, term, rows, script_problems)
+            term.out()
+        for line in action_table(ws, term.paint):
+            term.out(line)
+        return EXIT_OK
     if not rows:
         term.out(f"no hooks in {ws.root}")
         return EXIT_OK
+    _list_hooks(ws, term, rows, script_problems)
+    return EXIT_OK
+
+
+def _list_hooks(ws: Workspace, term: Terminal, rows: list[dict[str, Any]],
+                script_problems: dict[str, list[Problem]]) -> None:
     header = ("NAME", "TRIGGER", "ENABLED", "SCRIPT", "DEPENDENCIES", "SECRETS", "STATE")
     table = []
     for hook, row in zip(ws.hooks, rows, strict=True):
@@ -510,13 +532,28 @@ def cmd_list(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
         # Pad before painting: escape codes have no width.
         text = line(cells)
         term.out(text[: len(text) - len(cells[-1])] + term.paint(cells[-1], style))
-    return EXIT_OK
 
 
 # ---------------------------------------------------------------------------- new
 
 
 def cmd_new(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
+    if args.action:
+        if args.enable:
+            raise CliError("hooktui new: --enable is for hooks; an action runs once bound: use --bind",
+                           kind="usage-error")
+        ws = _open_workspace(args)
+        for line in new_action(ws, args.name, args.trigger, bind=args.bind):
+            term.out(line)
+        term.out(f"next: edit {_rel(ws, ws.action(args.name).code_path)}, then check it with `hooktui validate`")
+        return EXIT_OK
+    if args.bind:
+        raise CliError("hooktui new: --bind is for actions: add --action", kind="usage-error")
+    if args.trigger not in {t.value for t in Trigger}:
+        hint = (f"; {args.trigger} is an action trigger: add --action" if args.trigger in ACTION_TRIGGERS else "")
+        choices = ", ".join(repr(t.value) for t in Trigger)
+        raise CliError(f"hooktui new: argument --trigger: invalid choice: {args.trigger!r} (choose from {choices})"
+                       f"{hint}", kind="usage-error")
     ws = _open_workspace(args)
     trigger = Trigger(args.trigger)
     if args.enable:
@@ -699,13 +736,19 @@ def build_parser() -> argparse.ArgumentParser:
             description="List the hooks: name, trigger, enabled, script, dependencies, secret keys "
                         "(never values) and their problems.")
 
-    new = command("new", cmd_new, "create a hook from its trigger's template", [where])
+    new = command("new", cmd_new, "create a hook, or with --action an action, from its trigger's template", [where])
     new.add_argument("name", metavar="NAME", help="the hook's name: 3+ letters, digits, spaces and '-', "
-                                                  "starting and ending with a letter or digit")
-    new.add_argument("--trigger", required=True, choices=[t.value for t in Trigger], metavar="TRIGGER",
-                     help="one of: " + ", ".join(t.value for t in Trigger))
+                                                  "starting and ending with a letter or digit (an action's: any "
+                                                  "name without leading or trailing spaces)")
+    new.add_argument("--trigger", required=True, metavar="TRIGGER",
+                     help="for a hook one of: " + ", ".join(t.value for t in Trigger) + "; for an action one of: "
+                          + ", ".join(t for t, info in ACTION_TRIGGERS.items() if info.runnable))
+    new.add_argument("--action", action="store_true",
+                     help="create an action (actions/NAME.json and actions/NAME/code.js) instead of a hook")
     new.add_argument("--enable", action="store_true",
-                     help="create it enabled (refused when another hook of the trigger is enabled)")
+                     help="create the hook enabled (refused when another hook of the trigger is enabled)")
+    new.add_argument("--bind", action="store_true",
+                     help="bind the new action last in its trigger's flow, in triggers/triggers.json")
 
     dep = commands.add_parser("deps", help="manage the npm packages hooks require",
                               description="Manage the npm packages hooks declare in \"dependencies\".",

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -437,3 +439,99 @@ def test_write_code_lands_atomically_and_reloads(tmp_path):
     assert (tmp_path / "actions" / "a" / "code.js").read_text() == "module.exports = 1;\n"
     assert any("could not find" in p.message or "does not export" in p.message for p in ws.problems)
     assert [n for n in os.listdir(tmp_path / "actions" / "a") if n.endswith(".tmp")] == []
+
+
+# ---------------------------------------------------------------------------- the CLI
+
+
+def hooktui(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTH0_", "HOOKTUI_")) and k != "NO_COLOR"}
+    env["HOOKTUI_CONFIG_DIR"] = str(root.parent / "config")
+    proc = subprocess.run([sys.executable, "-m", "hooktui", "-C", str(root), *args], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
+
+
+@needs_node
+def test_validate_opens_the_export_clean(export):
+    proc = hooktui(export, "validate")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout == "0 hooks, 7 actions, 0 errors, 0 warnings\n"
+    assert "no hooks/ folder" not in proc.stderr
+    out = json.loads(hooktui(export, "validate", "--json").stdout)
+    assert (out["hooks"], out["actions"], out["errors"], out["problems"]) == (0, 7, 0, [])
+
+
+@needs_node
+def test_validate_reports_action_and_binding_problems_with_positions(export):
+    code = export / "actions" / "log-login" / "code.js"
+    code.write_text("const onExecutePostLogin = async (event, api) => {\n  let x = ;\n};\n"
+                    "module.exports = { onExecutePostLogin };\n")
+    meta = export / "actions" / "sms-gateway.json"
+    meta.write_text(meta.read_text().replace('"node22"', '"node16"'))
+    triggers = export / "triggers" / "triggers.json"
+    triggers.write_text(triggers.read_text().replace('"action_name": "sms-gateway"', '"action_name": "sms-gateway2"'))
+    proc = hooktui(export, "validate")
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert "actions/log-login/code.js:2:11: SyntaxError: Unexpected token ';'" in lines, lines
+    assert any(line.startswith("actions/sms-gateway.json:4:3: runtime: Auth0 no longer offers node16") for line in lines)
+    assert any(line.startswith("triggers/triggers.json:38:7: send-phone-message[0].action_name: no action named "
+                               "'sms-gateway2'") for line in lines), lines
+    assert lines[-1] == "0 hooks, 7 actions, 3 errors, 0 warnings"
+    out = json.loads(hooktui(export, "validate", "--json").stdout)
+    syntax = next(p for p in out["problems"] if p["file"] == "actions/log-login/code.js")
+    assert (syntax["line"], syntax["column"], syntax["action"], syntax["hook"]) == (2, 11, "log-login", None)
+
+
+@needs_node
+def test_list_shows_actions_with_bindings_and_never_secret_values(export):
+    proc = hooktui(export, "list")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split() == ["ACTION", "TRIGGER", "RUNTIME", "BOUND", "CODE", "DEPENDENCIES", "SECRETS", "STATE"]
+    log = next(line for line in lines if line.startswith("log-login "))
+    assert log.split()[:5] == ["log-login", "post-login", "node22", "2/2", "actions/log-login/code.js"]
+    assert "AUDIT_TOKEN (value not in the workspace)" in log and log.endswith("ok")
+    assert "legacy.acme.io" not in proc.stdout and "hooks.acme.example" not in proc.stdout
+    rows = json.loads(hooktui(export, "list", "--json").stdout)
+    row = next(r for r in rows if r["name"] == "deny-na-m2m")
+    assert row["kind"] == "action" and row["trigger"] == "credentials-exchange" and row["version"] == "v2"
+    assert row["bound"] == {"credentials-exchange": 1}
+    assert row["secrets"] == [{"name": "BLOCKED", "value": "***"}]
+    assert next(r for r in rows if r["name"] == "log-login")["secrets"] == [
+        {"name": "AUDIT_TOKEN", "value": NOT_IN_WORKSPACE}]
+    assert "legacy.acme.io" not in json.dumps(rows)
+
+
+@needs_node
+def test_new_action_with_bind(export):
+    proc = hooktui(export, "new", "--action", "Geo Block", "--trigger", "post-login", "--bind")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[:3] == ["created actions/Geo Block/code.js", "created actions/Geo Block.json",
+                                            "bound to post-login as 3 of 3 in triggers/triggers.json"]
+    meta = json.loads((export / "actions" / "Geo Block.json").read_text())
+    assert meta["supported_triggers"] == [{"id": "post-login", "version": "v3"}] and meta["deployed"] is True
+    ws = open_ws(export)
+    assert ws.bindings.action_names("post-login") == ["add-roles-claim", "log-login", "Geo Block"]
+    assert hooktui(export, "validate").returncode == 0
+
+
+@needs_node
+def test_new_action_refusals(export):
+    proc = hooktui(export, "new", "--action", "log-login", "--trigger", "post-login")
+    assert proc.returncode == 2 and "already exists" in proc.stderr
+    proc = hooktui(export, "new", "--action", "x", "--trigger", "post-logon")
+    assert proc.returncode == 2 and "unknown trigger 'post-logon'" in proc.stderr
+    proc = hooktui(export, "new", "--action", "x", "--trigger", "post-login", "--enable")
+    assert proc.returncode == 2 and "--enable is for hooks" in proc.stderr
+    proc = hooktui(export, "new", "xyz", "--trigger", "credentials-exchange", "--bind")
+    assert proc.returncode == 2 and "--bind is for actions" in proc.stderr
+    # A trigger only actions have, without --action, says what to add.
+    proc = hooktui(export, "new", "xyz", "--trigger", "post-login")
+    assert proc.returncode == 2 and "add --action" in proc.stderr
+    assert not (export / "hooks").exists() and not (export / "actions" / "x.json").exists()

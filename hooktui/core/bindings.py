@@ -183,6 +183,11 @@ def _raw(ws: Workspace) -> dict[str, Any]:
     return data
 
 
+def check_editable(ws: Workspace) -> None:
+    """WorkspaceError when triggers.json exists but hooktui cannot rewrite it without loss."""
+    _raw(ws)
+
+
 def _entries(data: dict[str, Any], trigger_id: str) -> list[Any]:
     entries = data.get(trigger_id, [])
     if not isinstance(entries, list):

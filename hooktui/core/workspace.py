@@ -728,6 +728,7 @@ class Workspace:
         self.problems: list[Problem] = []
         self.actions: list[Action] = []
         self.bindings: Bindings
+        self.action_problems: list[Problem] = []  # of actions/ and triggers/, in ws.problems too
         self.reload()
         if self.state_dir.is_dir():
             # A folder left by an older hooktui, whose .gitignore only named node_modules.
@@ -795,7 +796,9 @@ class Workspace:
 
         self.actions, folder_problems = load_actions(self.root, self.keywords)
         self.bindings = load_bindings(self.root, self.actions, self.keywords)
-        self.problems += [*folder_problems, *(p for a in self.actions for p in a.problems), *self.bindings.problems]
+        self.action_problems = [*folder_problems, *(p for a in self.actions for p in a.problems),
+                                *self.bindings.problems]
+        self.problems += self.action_problems
 
     def _meta_files(self) -> list[Path]:
         if not self.hooks_dir.is_dir():
