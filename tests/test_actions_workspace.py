@@ -86,6 +86,31 @@ def test_the_deploy_cli_export_opens_clean(export):
     assert {a.trigger_id for a in ws.actions} == set(RUNNABLE_TRIGGERS)
 
 
+def test_deploy_cli_own_example_opens_as_it_is_and_says_what_it_would_refuse():
+    # examples/directory of auth0-deploy-cli, byte for byte: a path relative to another folder,
+    # v1 triggers, the export's secret placeholder, an action module, a binding to a missing action.
+    ws = open_ws(FIXTURE.parent / "deploy-cli-example")
+    assert sorted(a.name for a in ws.actions) == ["action-example", "send-phone-message"]
+    found = sorted((p.file, p.line, p.severity, p.field) for p in ws.problems)
+    assert found == [
+        ("actions/action-example.json", 3, "error", "code"),
+        ("actions/action-example.json", 14, "warning", "secrets[0].value"),
+        ("actions/action-example.json", 20, "warning", "supported_triggers[0].version"),
+        ("actions/send-phone-message.json", 19, "warning", "supported_triggers[0].version"),
+        ("actions/send-phone-message.json", 23, "warning", "modules"),
+        ("triggers/triggers.json", 14, "error", "send-phone-message[0].action_name"),
+    ], [str(p) for p in ws.problems]
+    assert 'did you mean "./actions/action-example/code.js"?' in next(p.message for p in ws.problems if p.field == "code")
+    assert ws.bindings.action_names("post-login") == ["action-example"]
+
+
+def test_a_json_file_that_is_not_utf8(tmp_path):
+    (tmp_path / "actions").mkdir()
+    (tmp_path / "actions" / "a.json").write_bytes(b'{"name": "caf\xe9"}')
+    [problem] = open_ws(tmp_path).problems
+    assert problem.file == "actions/a.json" and problem.message.startswith("not UTF-8")
+
+
 def test_secret_placeholders_resolve_from_keywords_and_exported_secrets_have_no_value(export):
     ws = open_ws(export)
     # ##KEY## in a string and "@@KEY@@" (which swallows its quotes) both resolve from hooktui.toml.
@@ -176,10 +201,10 @@ def test_unknown_version_is_an_error_and_a_deprecated_one_a_warning_naming_the_c
     unknown = one(ws, "actions/a.json", "has no version 'v9'")
     assert 'use "version": "v3"' in unknown.message and unknown.field == "supported_triggers[0].version"
     deprecated = one(ws, "actions/b.json", "post-login v2 is deprecated", "warning")
-    assert 'use "version": "v3"' in deprecated.message
-    beta = one(ws, "actions/c.json", "credentials-exchange v1 is deprecated", "warning")
-    assert "beta programming model" in beta.message and "exports.onExecuteCredentialsExchange" in beta.message
-    # The beta model's handler is module.exports itself: no handler problem for it.
+    assert 'use "version": "v3"' in deprecated.message and "calls exports" not in deprecated.message
+    old = one(ws, "actions/c.json", "credentials-exchange v1 is deprecated", "warning")
+    assert "v2 calls exports.onExecuteCredentialsExchange(event, api)" in old.message
+    # A v1 may make the module itself the handler: no handler problem for it.
     assert not [p for p in ws.problems if p.file == "actions/c/code.js"]
 
 

@@ -164,7 +164,8 @@ def check_handler(code: str, name: str) -> HandlerCheck:
         if match:
             return HandlerCheck(FOUND, offset=match.start())
         return HandlerCheck(UNSURE, "could not find module.exports = async (event, context) => { ... }, the "
-                            "function this beta trigger version calls", severity="warning")
+                            "function v1 trigger versions call, nor the current handler; the runtime checks it "
+                            "when the action runs", severity="warning")
 
     esm = _ESM_EXPORT.search(clean)
     if esm:

@@ -23,8 +23,9 @@ OFFERED_RUNTIMES = ("node22", "node18", "node18-actions")
 ENDED_RUNTIMES = {"node12": "2025-08-15", "node16": "2025-08-15"}
 RUNTIME_HINT = f'set "runtime": "{DEFAULT_RUNTIME}" (the default) or "node18"'
 
-# The pre-GA (beta) programming model of the v1 versions: the module itself is the handler,
-# `module.exports = async (event, context) => { return {...} }` (deploy-cli's fixtures use it).
+# The v1 versions predate the current programming model: deploy-cli's fixtures for post-login v1
+# make the module itself the handler, `module.exports = async (event, context) => { return {...} }`,
+# while its example export for send-phone-message v1 exports the current handler. Either passes.
 MODULE_EXPORTS = "module.exports"
 
 
@@ -170,12 +171,10 @@ def version_problem(trigger: ActionTrigger, version: str) -> tuple[str, str] | N
         known = ", ".join(trigger.version_names)
         return "error", f"{trigger.id} has no version {version!r} (Auth0 has {known}){use}"
     if found.status == DEPRECATED:
-        if found.handler == MODULE_EXPORTS and current is not None:
-            how = (f"; it is the beta programming model (module.exports returning an object): "
-                   f"{current.version} calls exports.{current.handler}(event, api)")
-        else:
-            how = ""
-        return "warning", f"{trigger.id} {version} is deprecated: Auth0 still runs it but offers no new features{how}{use}"
+        how = ""
+        if current is not None and current.handler and found.handler != current.handler:
+            how = f"; {current.version} calls exports.{current.handler}(event, api)"
+        return "warning", f"{trigger.id} {version} is deprecated: Auth0 still runs it but gives it no new features{how}{use}"
     return None
 
 

@@ -20,6 +20,7 @@ from hooktui.core.action_exports import FOUND, MISSING, check_handler
 from hooktui.core.action_triggers import (
     ACTION_TRIGGERS,
     DEFAULT_RUNTIME,
+    MODULE_EXPORTS,
     ActionTrigger,
     runtime_problem,
     unknown_trigger_message,
@@ -110,7 +111,8 @@ class Action:
 
     @property
     def handler(self) -> str | None:
-        """The export Auth0 calls for this action's trigger version, when known."""
+        """The export Auth0 calls for this action's trigger version, when known (MODULE_EXPORTS for
+        a v1, which may also export the current handler)."""
         trigger = self.trigger
         if trigger is None:
             return None
@@ -472,6 +474,9 @@ def _check_code(root: Path, action: Action, keywords: Mapping[str, Any]) -> None
     handler = action.handler
     if handler is None:
         return
+    current = action.trigger.handler if action.trigger else None
+    if handler == MODULE_EXPORTS and current and check_handler(code, current).status == FOUND:
+        handler = current  # a v1 action written in the current shape: checked as such
     check = check_handler(code, handler)
     if check.message is None:
         return
