@@ -560,3 +560,15 @@ def test_new_action_refusals(export):
     proc = hooktui(export, "new", "xyz", "--trigger", "post-login")
     assert proc.returncode == 2 and "add --action" in proc.stderr
     assert not (export / "hooks").exists() and not (export / "actions" / "x.json").exists()
+
+
+def test_new_action_with_bind_refuses_before_writing_when_triggers_json_cannot_be_rewritten(tmp_path):
+    from hooktui.cli_actions import new_action
+
+    (tmp_path / "triggers").mkdir()
+    (tmp_path / "triggers" / "triggers.json").write_text('{"post-login": [], "post-login": []}\n')
+    ws = open_ws(tmp_path)
+    with pytest.raises(WorkspaceError, match='"post-login" appears twice'):
+        new_action(ws, "a", "post-login", bind=True)
+    assert not (tmp_path / "actions").exists()
+    assert new_action(ws, "a", "post-login", bind=False)[0] == "created actions/a/code.js"

@@ -146,8 +146,8 @@ def load_bindings(root: Path, actions: list[Action], keywords: Mapping[str, Any]
                 doc.problem(f"{name!r} supports {action.trigger_id}, not {trigger_id} (its supported_triggers); bind it "
                             f"to {action.trigger_id} instead", f"{fld}.action_name", *at, action=name)
             elif trigger is not None and not action.deployed:
-                doc.problem(f"{name!r} has \"deployed\": false, so deploy-cli does not deploy it, and Auth0 refuses to bind "
-                            "an action that has never been deployed: set \"deployed\": true in "
+                doc.problem(f"{name!r} is not marked \"deployed\": true, so deploy-cli does not deploy it, and Auth0 refuses "
+                            "to bind an action that has never been deployed: set \"deployed\": true in "
                             f"actions/{action.meta_path.name}", f"{fld}.action_name", *at, severity="warning", action=name)
         bindings.by_trigger[trigger_id] = found
     doc.unresolved_warnings()
