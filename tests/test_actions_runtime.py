@@ -561,3 +561,19 @@ async def test_the_json_shape_is_the_issues():
     assert isinstance(out["duration_ms"], float) and isinstance(out["warnings"], list)
     json.dumps(out)
 
+
+
+async def test_an_unloaded_action_starts_again_with_a_fresh_scope():
+    spec = action(COUNT_BODY, top=COUNTER)
+    async with Executor(timeout=10) as ex:
+        await ex.run_action(spec, sample("post-login"))
+        await ex.unload_action("act")
+        again = await ex.run_action(spec, sample("post-login"))
+    assert again.outcome["id_token_claims"]["https://example.com/n"] == 1
+
+
+async def test_a_scope_claim_on_a_credentials_exchange_token_is_left_out_with_a_warning():
+    result = await run(action("api.accessToken.setCustomClaim('scope', 'admin');", "credentials-exchange"))
+    assert result.ok
+    assert result.outcome["access_token_claims"] == {}
+    assert any('"scope" cannot be set as a claim' in w for w in result.warnings)

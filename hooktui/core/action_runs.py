@@ -131,6 +131,11 @@ class ActionRuns:
                 _patch(current, path, value)
         return FlowResult(trigger_id, results, not_run, spent)
 
+    async def unload_action(self, name: str) -> None:
+        """Forget an action (deleted from the workspace): its sandboxes and module scope go."""
+        self._action_versions.pop(ACTION_PREFIX + name, None)
+        await self.unload(ACTION_PREFIX + name)  # type: ignore[attr-defined]
+
     def clear_action_cache(self, trigger_id: str | None = None) -> None:
         if trigger_id is None:
             self.action_cache.clear()

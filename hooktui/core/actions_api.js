@@ -356,10 +356,10 @@ function makeApi(trigger, event, state, tools) {
   api.cache = cacheApi(state, tools);
 
   const setClaim = (token, bag) => (key, value) => {
-    if (token === 'accessToken' || trigger === 'post-login') {
-      if (key === 'scope' && trigger === 'post-login') throw new E('The "scope" claim cannot be set.');
-    }
-    if (trigger === 'credentials-exchange' && key === 'scope') {
+    // @auth0/actions refuses it on both tokens of post-login; its credentials-exchange API has no
+    // such check, and Auth0 keeps the token's own scope there.
+    if (key === 'scope' && trigger === 'post-login') throw new E('The "scope" claim cannot be set.');
+    if (key === 'scope' && trigger === 'credentials-exchange') {
       warnOnce(state, '"scope" cannot be set as a claim: Auth0 keeps the token\'s scope to what was granted (use api.transaction target scopes)');
       return;
     }
