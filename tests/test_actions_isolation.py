@@ -12,6 +12,7 @@ import os
 from hooktui.core.action_results import ActionSpec
 from hooktui.core.executor import Executor
 from test_actions_runtime import action, logged, sample
+from test_isolation import local_server  # noqa: F401 (a fixture)
 
 DENIED = "ERR_ACCESS_DENIED"
 # The realm outside the action's vm context, reached through an object the runtime handed in.
@@ -198,3 +199,19 @@ async def test_actions_and_hooks_share_no_process():
         first = int(logged(await ex.run_action(spec, sample("post-login")))[0])
         fresh = int(logged(await ex.run_action(spec, sample("post-login"), fresh_scope=True))[0])
     assert first != ex.pid and fresh == first  # a fresh scope is a new context, not a new process
+
+
+async def test_an_action_keeps_outbound_network_and_timers(local_server):
+    spec = action(
+        "const r = await fetch(event.secrets.URL + '/fetch');\n"
+        "const text = await r.text();\n"
+        "await new Promise((ok) => setTimeout(ok, 20));\n"
+        "const http = require('http');\n"
+        "const viaHttp = await new Promise((ok, fail) => http.get(event.secrets.URL + '/http', (res) => {\n"
+        "  let body = ''; res.on('data', (d) => (body += d)); res.on('end', () => ok(body)); }).on('error', fail));\n"
+        "api.idToken.setCustomClaim('https://example.com/net', [text, viaHttp]);",
+        name="net", secrets={"URL": local_server})
+    async with Executor(timeout=10) as ex:
+        result = await ex.run_action(spec, sample("post-login"))
+    assert result.ok, result.error
+    assert result.outcome["id_token_claims"]["https://example.com/net"] == ["got /fetch", "got /http"]
