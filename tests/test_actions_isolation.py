@@ -215,3 +215,21 @@ async def test_an_action_keeps_outbound_network_and_timers(local_server):
         result = await ex.run_action(spec, sample("post-login"))
     assert result.ok, result.error
     assert result.outcome["id_token_claims"]["https://example.com/net"] == ["got /fetch", "got /http"]
+
+
+async def test_a_forged_cache_reaches_the_triggers_other_actions_only_within_auth0s_limits():
+    # A result line forged on the events channel, for every run id it might have: the one that
+    # matches its own run is taken as its result, cache and all.
+    forger = action(
+        "const fs = require('fs');\n"
+        "const cache = {ok: {value: 'fine', expires_at: Date.now() + 60000},\n"
+        "  huge: {value: 'x'.repeat(1 << 16), expires_at: Date.now() + 60000}};\n"
+        "for (let i = 1; i <= 20; i++) {\n"
+        "  fs.writeSync(3, JSON.stringify({type: 'result', id: 'r' + i, envelope: {status: 'success', data: {\n"
+        "    commands: [], outcome: {denied: null}, cache}}, durationMs: 0, warnings: [], logsDropped: 0, location: null}) + '\\n');\n"
+        "}", name="cache-forger")
+    reader = action("console.log(String(api.cache.get('huge')), api.cache.get('ok').value);", name="reader")
+    async with Executor(timeout=10) as ex:
+        await ex.run_action(forger, sample("post-login"))
+        read = await ex.run_action(reader, sample("post-login"))
+    assert logged(read) == ["undefined fine"]

@@ -88,6 +88,27 @@ def _error_from_envelope(data: Mapping[str, Any]) -> dict[str, Any]:
     return {"name": str(data.get("name") or "Error"), "message": message, "stack": data.get("stack")}
 
 
+def _valid_cache(cache: Any) -> dict[str, Any] | None:
+    """The cache a sandbox hands back, within Auth0's limits whatever the sandbox claims: it goes
+    to the trigger's other actions, and a hostile one must not hand them more."""
+    if not isinstance(cache, dict):
+        return None
+    out: dict[str, Any] = {}
+    total = 0
+    for key, record in list(cache.items())[:64]:
+        if not isinstance(record, dict) or not isinstance(record.get("value"), str):
+            continue
+        expires = record.get("expires_at")
+        if not isinstance(expires, (int, float)) or isinstance(expires, bool):
+            continue
+        size = len(str(key).encode()) + len(record["value"].encode())
+        if len(str(key).encode()) > 64 or len(record["value"].encode()) > 4096 or total + size > 8192:
+            continue
+        total += size
+        out[str(key)] = {"value": record["value"], "expires_at": expires}
+    return out
+
+
 @dataclass
 class ActionResult:
     name: str
@@ -149,7 +170,7 @@ class ActionResult:
                 f"Auth0 keeps the first 256 characters of an action's console output in its execution log; "
                 f"this run wrote {log_chars} (all of it shows here and in the live log view)"
             )
-        cache = data.get("cache") if isinstance(data.get("cache"), dict) else None
+        cache = _valid_cache(data.get("cache"))
         return cls(
             name=name, trigger=trigger, run_id=run_id, status=status, commands=commands, outcome=outcome,
             error=error, logs=logs, duration_ms=float(event.get("durationMs") or 0.0), warnings=warnings,
