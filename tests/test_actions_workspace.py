@@ -572,3 +572,29 @@ def test_new_action_with_bind_refuses_before_writing_when_triggers_json_cannot_b
         new_action(ws, "a", "post-login", bind=True)
     assert not (tmp_path / "actions").exists()
     assert new_action(ws, "a", "post-login", bind=False)[0] == "created actions/a/code.js"
+
+
+def test_code_checks_follow_in_place_edits_and_keyword_changes(tmp_path):
+    # The code checks are kept between reloads for unchanged files: an edit in place (same inode,
+    # same size) or a new keyword value must still be seen.
+    good = "exports.onExecutePostLogin = async () => {};\n"
+    bad = "exports.onExecutePostLogix = async () => {};\n"
+    write_action(tmp_path, "a", js=good)
+    code = tmp_path / "actions" / "a" / "code.js"
+    ws = open_ws(tmp_path)
+    assert ws.problems == []
+    before = code.stat()
+    with open(code, "r+") as f:
+        f.write(bad)
+    os.utime(code, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000))
+    assert code.stat().st_ino == before.st_ino and code.stat().st_size == before.st_size
+    ws.reload()
+    assert any("does not export onExecutePostLogin" in p.message for p in ws.problems)
+
+    code.write_text("exports.##HANDLER## = async () => {};\n")
+    (tmp_path / "hooktui.toml").write_text('[keywords]\nHANDLER = "onExecutePostLogin"\n')
+    ws.reload()
+    assert ws.problems == []
+    (tmp_path / "hooktui.toml").write_text('[keywords]\nHANDLER = "somethingElse"\n')
+    ws.reload()
+    assert any("does not export onExecutePostLogin" in p.message for p in ws.problems)
