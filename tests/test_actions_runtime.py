@@ -577,3 +577,11 @@ async def test_a_scope_claim_on_a_credentials_exchange_token_is_left_out_with_a_
     assert result.ok
     assert result.outcome["access_token_claims"] == {}
     assert any('"scope" cannot be set as a claim' in w for w in result.warnings)
+
+
+async def test_saml_setters_chain_and_land_in_the_outcome_and_unknown_ones_do_not_exist():
+    result = await run(action("api.samlResponse.setAttribute('https://example.com/dept', 'sales').samlResponse.setLifetimeInSeconds(600);"))
+    assert result.ok, result.error
+    assert result.outcome["saml"] == {"attribute:https://example.com/dept": "sales", "lifetimeInSeconds": 600}
+    missing = await run(action("api.samlResponse.setColour('blue');"))
+    assert missing.status == "error" and "is not a function" in missing.error["message"]

@@ -46,6 +46,12 @@ const RESERVED_APP_METADATA = new Set(['__tenant', '_id', 'blocked', 'clientID',
   'globalClientID', 'global_client_id', 'identities', 'lastIP', 'lastLogin', 'loginsCount', 'metadata', 'multifactor',
   'name', 'nickname', 'permissions', 'picture', 'role', 'roles', 'updated_at', 'user_id']);
 const MAX_METADATA_BYTES = 16 * 1024;
+// api.samlResponse in @auth0/actions (post-login v3): every one returns the top-level api.
+const SAML_SETTERS = ['setAttribute', 'setAudience', 'setRecipient', 'setCreateUpnClaim', 'setPassthroughClaimsWithNoMapping',
+  'setMapUnknownClaimsAsIs', 'setMapIdentities', 'setSignatureAlgorithm', 'setDigestAlgorithm', 'setDestination',
+  'setLifetimeInSeconds', 'setSignResponse', 'setNameIdentifierFormat', 'setNameIdentifierProbes', 'setAuthnContextClassRef',
+  'setSigningCert', 'setIncludeAttributeNameFormat', 'setTypedAttributes', 'setEncryptionCert', 'setEncryptionPublicKey',
+  'setCert', 'setKey', 'setRelayState', 'setIssuer', 'setEncryptionAlgorithm'];
 const MFA_PROVIDERS = new Set(['any', 'none', 'guardian', 'google-authenticator', 'duo']);
 const CCE_DENY_CODES = new Set(['invalid_scope', 'invalid_request', 'server_error']);
 const MAX_SCOPE_LENGTH = 280;
@@ -531,14 +537,13 @@ function makeApi(trigger, event, state, tools) {
       deleteMetadata: recorder(state.refreshToken, 'refreshToken.deleteMetadata', 'metadata_deleted'),
       evictMetadata: recorder(state.refreshToken, 'refreshToken.evictMetadata', 'metadata_evicted'),
     };
-    api.samlResponse = new Proxy({}, {
-      get(_, prop) {
-        if (typeof prop !== 'string' || !/^set[A-Z]/.test(prop)) return undefined;
-        return chain(`samlResponse.${prop}`, (...args) => {
-          state.saml[prop === 'setAttribute' ? `attribute:${args[0]}` : prop.slice(3)] = plainArgs([prop === 'setAttribute' ? args[1] : args[0]])[0];
-        });
-      },
-    });
+    api.samlResponse = {};
+    for (const method of SAML_SETTERS) {
+      api.samlResponse[method] = chain(`samlResponse.${method}`, (...args) => {
+        const key = method === 'setAttribute' ? `attribute:${args[0]}` : method.slice(3, 4).toLowerCase() + method.slice(4);
+        state.saml[key] = plainArgs([method === 'setAttribute' ? args[1] : args[0]])[0];
+      });
+    }
     api.prompt = {
       render: plain('prompt.render', (id, options) => {
         if (state.redirect) throw new E('Redirect and render commands cannot be used in the same action.');
