@@ -585,3 +585,12 @@ async def test_saml_setters_chain_and_land_in_the_outcome_and_unknown_ones_do_no
     assert result.outcome["saml"] == {"attribute:https://example.com/dept": "sales", "lifetimeInSeconds": 600}
     missing = await run(action("api.samlResponse.setColour('blue');"))
     assert missing.status == "error" and "is not a function" in missing.error["message"]
+
+
+async def test_an_undeclared_package_names_the_actions_dependencies():
+    undeclared = await run(action("", top="const axios = require('axios');", meta_file="actions/act.json"))
+    assert undeclared.status == "error"
+    assert "not declared in the action's dependencies" in undeclared.error["message"]
+    assert "actions/act.json" in undeclared.error["message"]
+    declared = await run(action("", top="const axios = require('axios');", dependencies={"axios": "1.7.9"}))
+    assert "hooktui deps install" in declared.error["message"]
