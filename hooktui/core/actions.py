@@ -26,6 +26,7 @@ from hooktui.core.action_triggers import (
     unknown_trigger_message,
     version_problem,
 )
+from hooktui.core.config import mask
 from hooktui.core.files import atomic_write, dump_json
 from hooktui.core.jsondoc import KEYWORD_HINT, UNRESOLVED, JsonDoc, json_type, read_json_doc, top_position
 from hooktui.core.workspace import (
@@ -70,7 +71,7 @@ class ActionSecret:
     @property
     def shown(self) -> str:
         """What any face shows for it: never the value."""
-        return "***" if self.value else NOT_IN_WORKSPACE
+        return mask(self.value) if self.value is not None else NOT_IN_WORKSPACE
 
 
 @dataclass
@@ -182,8 +183,16 @@ def _load_action(root: Path, meta_path: Path, keywords: Mapping[str, Any]) -> Ac
 
 
 def _named(action: Action) -> Action:
-    action.problems[:] = [_with_action(p, action.name) for p in action.problems]
+    # In reading order: the JSON's problems by line, then the code's.
+    ordered = sorted(action.problems, key=lambda p: (p.file != _rel_of(action, action.meta_path), p.file,
+                                                      p.line or 0, p.column or 0))
+    action.problems[:] = [_with_action(p, action.name) for p in ordered]
     return action
+
+
+def _rel_of(action: Action, path: Path) -> str:
+    # Problems name files relative to the root, and the JSON sits at actions/<stem>.json.
+    return f"{ACTIONS_DIRECTORY}/{path.name}"
 
 
 def _with_action(problem: Problem, name: str) -> Problem:
