@@ -270,3 +270,23 @@ def test_writes_keep_keyword_placeholders_in_strings(export):
     ws = open_ws(export)
     bindings.move(ws, "post-login", "log-login", -1)
     assert json.loads(path.read_text())["post-login"][1]["display_name"] == "##CLAIM_NAMESPACE## roles"
+
+
+def test_writes_go_through_a_symlinked_triggers_json_and_never_outside(export, tmp_path):
+    shared = export / "shared-triggers.json"
+    path = triggers_file(export)
+    shutil.move(path, shared)
+    path.symlink_to(Path("..") / "shared-triggers.json")
+    ws = open_ws(export)
+    bindings.unbind(ws, "post-login", "log-login")
+    assert path.is_symlink()
+    assert [b["action_name"] for b in json.loads(shared.read_text())["post-login"]] == ["add-roles-claim"]
+
+    outside = tmp_path / "outside.json"
+    shutil.copy(shared, outside)
+    path.unlink()
+    path.symlink_to(outside)
+    ws.reload()
+    with pytest.raises(WorkspaceError, match="outside the workspace"):
+        bindings.bind(ws, "post-login", "log-login")
+    assert outside.read_text() == shared.read_text()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,7 +204,13 @@ def _entry_name(entry: Any) -> Any:
 def _write(ws: Workspace, data: dict[str, Any]) -> None:
     path = ws.bindings.path
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, dump_json(data))
+    # Through a symlink to its target, as scripts are written: replacing the link itself would
+    # fork the file the user keeps elsewhere in the repository.
+    real = Path(os.path.realpath(path))
+    if real == ws.root or not real.is_relative_to(ws.root):
+        raise WorkspaceError(f"{TRIGGERS_DIRECTORY}/{TRIGGERS_FILE} resolves to {real}, outside the workspace; "
+                             "hooktui does not write there: edit it by hand")
+    atomic_write(real, dump_json(data))
     ws.reload()
 
 
