@@ -598,3 +598,53 @@ def test_code_checks_follow_in_place_edits_and_keyword_changes(tmp_path):
     (tmp_path / "hooktui.toml").write_text('[keywords]\nHANDLER = "somethingElse"\n')
     ws.reload()
     assert any("does not export onExecutePostLogin" in p.message for p in ws.problems)
+
+
+# ---------------------------------------------------------------------------- the watcher sees actions
+
+
+@pytest.mark.parametrize(("rel", "relevant"), [
+    ("actions/a.json", True), ("actions/a/code.js", True), ("actions/lib/shared.js", True),
+    ("triggers/triggers.json", True), ("actions", True), ("triggers", True),
+    ("actions/a/notes.txt", False), ("actions/a/data.json", False), ("actions/.a.json.swp", False),
+    ("triggers/sub/x.json", False),
+])
+def test_the_watcher_takes_action_files(tmp_path, rel, relevant):
+    from hooktui.core.watcher import is_relevant
+
+    assert is_relevant(tmp_path / rel, tmp_path) is relevant
+
+
+@pytest.mark.parametrize("polling", [False, True], ids=["notify", "polling"])
+async def test_the_watcher_reports_a_saved_action_and_a_binding_edit(export, polling):
+    import asyncio
+
+    from hooktui.core.files import atomic_write
+    from hooktui.core.watcher import HookWatcher
+
+    watcher = HookWatcher(export, polling=polling, poll_interval=0.05)
+    seen: set[Path] = set()
+    changed = asyncio.Event()
+
+    async def record() -> None:
+        async for batch in watcher.changes():
+            seen.update(batch)
+            changed.set()
+
+    task = asyncio.create_task(record())
+    code = export / "actions" / "log-login" / "code.js"
+    triggers = export / "triggers" / "triggers.json"
+    try:
+        await asyncio.wait_for(watcher.ready.wait(), 10)
+        atomic_write(code, code.read_text() + "// saved\n")
+        atomic_write(triggers, triggers.read_text().replace("Add roles claim", "Roles"))
+
+        async def until_both() -> None:
+            while not {code, triggers} <= seen:
+                changed.clear()
+                await changed.wait()
+
+        await asyncio.wait_for(until_both(), 10)
+    finally:
+        watcher.stop()
+        await asyncio.wait_for(task, 10)

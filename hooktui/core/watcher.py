@@ -18,6 +18,9 @@ from pathlib import Path
 from hooktui.core.config import CONFIG_FILE
 from hooktui.core.workspace import HOOKS_DIRECTORY
 
+ACTIONS_DIRECTORY = "actions"  # as hooktui.core.actions and .bindings name them, without importing them
+TRIGGERS_DIRECTORY = "triggers"
+
 # Files at most this big are hashed on every poll; bigger ones only while their mtime is recent.
 HASH_LIMIT = 1024 * 1024
 # A change this recent may share its mtime with the next save on a file system that keeps
@@ -64,6 +67,13 @@ def is_relevant(path: Path, root: Path, *, payloads_dir: str = "payloads") -> bo
         return True
     if parts[0] == HOOKS_DIRECTORY and len(parts) >= 2:
         if path.suffix == ".js":
+            return True
+        return path.suffix == ".json" and len(parts) == 2
+    # Actions as deploy-cli lays them out: actions/<name>.json, actions/<name>/code.js, triggers/*.json.
+    if parts[0] in (ACTIONS_DIRECTORY, TRIGGERS_DIRECTORY):
+        if len(parts) == 1:
+            return True
+        if parts[0] == ACTIONS_DIRECTORY and path.suffix == ".js":
             return True
         return path.suffix == ".json" and len(parts) == 2
     if own and len(parts) > own:
@@ -230,7 +240,8 @@ class HookWatcher:
         config = self.root / CONFIG_FILE
         self._add(config, previous, found)
         payloads = self.root / self.payloads_dir
-        for folder in (self.root / HOOKS_DIRECTORY, payloads):
+        for folder in (self.root / HOOKS_DIRECTORY, self.root / ACTIONS_DIRECTORY, self.root / TRIGGERS_DIRECTORY,
+                       payloads):
             for path in _walk(folder):
                 if self._relevant(path):
                     self._add(path, previous, found)
