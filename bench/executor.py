@@ -1,4 +1,5 @@
-"""Executor benchmark: the warm executor against spawning `node` per run; what a hot reload costs
+"""Executor benchmark: the warm executor against spawning `node` per run, for hooks and for
+actions (module scope reused, as node22 does; and a fresh scope per run); what a hot reload costs
 now that every hook version gets a sandbox process of its own (the save -> result time, and
 the memory of the supervisor and its sandboxes over many reloads). Prints figures; never fails
 on a slow machine.
@@ -20,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from hooktui.core.action_results import ActionSpec  # noqa: E402
 from hooktui.core.executor import Executor, find_node, node_environment  # noqa: E402
 from hooktui.core.workspace import Workspace  # noqa: E402
 
@@ -42,6 +44,37 @@ process.stdin.on('end', () => {
   hook(p.client, p.scope, p.audience, {}, (err, data) => {
     process.stdout.write(JSON.stringify(err ? { status: 'error' } : { status: 'success', data }));
   });
+});
+"""
+
+
+ACTION = """exports.onExecuteCredentialsExchange = async (event, api) => {
+  api.accessToken.setCustomClaim('https://example.com/plan', event.client.metadata.plan);
+};
+"""
+ACTION_EVENT = {
+    "client": {"client_id": "x" * 32, "name": "client-name", "metadata": {"plan": "full"}},
+    "accessToken": {"scope": ["read:connections"], "customClaims": {}},
+    "resource_server": {"identifier": "https://api.example.com"},
+    "transaction": {"requested_scopes": ["read:connections"]},
+    "request": {"ip": "10.0.0.1", "method": "POST"},
+    "tenant": {"id": "my-tenant"},
+}
+POST_LOGIN = """exports.onExecutePostLogin = async (event, api) => {
+  api.idToken.setCustomClaim('https://example.com/email', event.user.email);
+  api.accessToken.setCustomClaim('https://example.com/roles', event.authorization.roles);
+};
+"""
+# The naive way for actions: one node process per run that loads code.js and awaits the handler.
+SPAWN_ACTION_HARNESS = """
+const action = require(process.argv[1]);
+let body = '';
+process.stdin.on('data', (d) => (body += d));
+process.stdin.on('end', async () => {
+  const claims = {};
+  const api = { accessToken: { setCustomClaim: (k, v) => { claims[k] = v; return api; } } };
+  await action.onExecuteCredentialsExchange(JSON.parse(body), api);
+  process.stdout.write(JSON.stringify({ status: 'success', claims }));
 });
 """
 
@@ -93,15 +126,61 @@ async def warm(ws: Workspace, runs: int) -> dict[str, float]:
     }
 
 
-async def spawn_per_run(ws: Workspace, runs: int, env: dict[str, str]) -> dict[str, float]:
+async def warm_actions(spec: ActionSpec, event: dict, runs: int, *, fresh_scope: bool = False) -> dict[str, float]:
+    async with Executor() as ex:
+        for _ in range(300):
+            result = await ex.run_action(spec, event, fresh_scope=fresh_scope)
+        assert result.ok and result.warnings == [], (result.error, result.warnings)
+        latencies = []
+        started = time.perf_counter()
+        for _ in range(runs):
+            t = time.perf_counter()
+            await ex.run_action(spec, event, fresh_scope=fresh_scope)
+            latencies.append((time.perf_counter() - t) * 1000)
+        sequential = runs / (time.perf_counter() - started)
+        in_flight: list[float] = []
+
+        async def timed() -> None:
+            t = time.perf_counter()
+            await ex.run_action(spec, event, fresh_scope=fresh_scope)
+            in_flight.append((time.perf_counter() - t) * 1000)
+
+        started = time.perf_counter()
+        for _ in range(runs // 100):
+            await asyncio.gather(*[timed() for _ in range(100)])
+        parallel = (runs // 100 * 100) / (time.perf_counter() - started)
+    return {"p50": statistics.median(latencies), "p99": percentile(latencies, 0.99), "rate": sequential,
+            "p50_100": statistics.median(in_flight), "p99_100": percentile(in_flight, 0.99), "rate_100": parallel}
+
+
+async def action_edits(root: Path, edits: int, pause: float) -> dict[str, float]:
+    """An edit of an action is a new version (a new spec): the run right after it, `pause` s apart."""
+    event = json.loads((Path(__file__).resolve().parent.parent / "sample_payloads" / "actions" / "post-login" /
+                        "01-default.json").read_text())
+    latencies = []
+    async with Executor() as ex:
+        await ex.run_action(ActionSpec("edit", "post-login", POST_LOGIN), event)
+        await asyncio.sleep(1)  # the spares are up
+        for i in range(edits):
+            spec = ActionSpec("edit", "post-login", POST_LOGIN + f"// edit {i}\n", code_path=str(root / "code.js"))
+            t = time.perf_counter()
+            result = await ex.run_action(spec, event)
+            latencies.append((time.perf_counter() - t) * 1000)
+            assert result.ok, result.error
+            await asyncio.sleep(pause)
+    return {"p50": statistics.median(latencies), "p99": percentile(latencies, 0.99)}
+
+
+async def spawn_per_run(ws: Workspace, runs: int, env: dict[str, str], *, action: bool = False) -> dict[str, float]:
     node = find_node()
-    script = str(ws.root / "hooks" / "bench.js")
-    body = json.dumps(PAYLOAD).encode()
+    script = str(ws.root / ("action.js" if action else "hooks/bench.js"))
+    body = json.dumps(ACTION_EVENT if action else PAYLOAD).encode()
+    harness = SPAWN_ACTION_HARNESS if action else SPAWN_HARNESS
 
     async def once() -> float:
         t = time.perf_counter()
         proc = await asyncio.create_subprocess_exec(
-            node, "-e", SPAWN_HARNESS, script, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env)
+            node, "-e", harness, script, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env)
         out, _ = await proc.communicate(body)
         assert json.loads(out)["status"] == "success"
         return (time.perf_counter() - t) * 1000
@@ -168,6 +247,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5000)
     parser.add_argument("--spawn-runs", type=int, default=100)
     parser.add_argument("--reloads", type=int, default=1000)
+    parser.add_argument("--action-edits", type=int, default=200)
     parser.add_argument("--pause", type=float, default=0.15, help="seconds between saves (a person does not save 10 times a second)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -178,6 +258,15 @@ def main() -> None:
         naive = asyncio.run(spawn_per_run(ws, args.spawn_runs, dict(os.environ)))
         s = asyncio.run(spawn_per_run(ws, args.spawn_runs, node_environment()))
         r = asyncio.run(reloads_and_memory(ws, args.reloads, args.pause))
+        (ws.root / "action.js").write_text(ACTION)
+        spec = ActionSpec("bench", "credentials-exchange", ACTION, code_path=str(ws.root / "action.js"))
+        a = asyncio.run(warm_actions(spec, ACTION_EVENT, args.runs))
+        a_fresh = asyncio.run(warm_actions(spec, ACTION_EVENT, args.runs, fresh_scope=True))
+        pl_event = json.loads((Path(__file__).resolve().parent.parent / "sample_payloads" / "actions" / "post-login" /
+                               "01-default.json").read_text())
+        a_pl = asyncio.run(warm_actions(ActionSpec("pl", "post-login", POST_LOGIN), pl_event, args.runs))
+        a_spawn = asyncio.run(spawn_per_run(ws, args.spawn_runs, node_environment(), action=True))
+        edits = asyncio.run(action_edits(ws.root, args.action_edits, args.pause))
     print(f"executor benchmark (Node {find_node()}), small credentials-exchange payload")
     print(f"{'':40} {'p50 ms':>8} {'p99 ms':>8} {'runs/s':>9}")
     print(f"{'warm, sequential':40} {w['p50']:8.3f} {w['p99']:8.3f} {w['rate']:9.0f}")
@@ -188,6 +277,18 @@ def main() -> None:
     for label, sp in (("naive", naive), ("curated", s)):
         print(f"warm vs spawn ({label}): {sp['p50'] / w['p50']:.0f}x lower p50 latency, {w['rate'] / sp['rate']:.0f}x "
               f"the sequential throughput, {w['rate_100'] / sp['rate_100']:.0f}x with 100 in flight")
+    print()
+    print("actions, credentials-exchange setting one claim (post-login: the Test tab's default event, 3.5 KB)")
+    print(f"{'':40} {'p50 ms':>8} {'p99 ms':>8} {'runs/s':>9}")
+    for label, m in (("action, module scope reused", a), ("action, fresh scope per run", a_fresh),
+                     ("post-login action, default event", a_pl)):
+        print(f"{label + ', sequential':40} {m['p50']:8.3f} {m['p99']:8.3f} {m['rate']:9.0f}")
+        print(f"{label + ', 100 in flight':40} {m['p50_100']:8.3f} {m['p99_100']:8.3f} {m['rate_100']:9.0f}")
+    print(f"{'action, spawn per run (curated env)':40} {a_spawn['p50']:8.3f} {a_spawn['p99']:8.3f} {a_spawn['rate']:9.1f}")
+    print(f"warm action vs spawn: {a_spawn['p50'] / a['p50']:.0f}x lower p50 latency, {a['rate'] / a_spawn['rate']:.0f}x "
+          f"the sequential throughput, {a['rate_100'] / a_spawn['rate_100']:.0f}x with 100 in flight")
+    print(f"edit + run of an action ({args.pause:g} s apart, a new version each): p50 {edits['p50']:.2f} ms, p99 {edits['p99']:.2f} ms")
+    print()
     print(f"idle: {r['idle_total']:.1f} MB RSS in {r['idle_processes']} sandbox processes + the supervisor "
           f"({r['idle_supervisor']:.1f} MB): {r['per_sandbox']:.1f} MB per sandbox")
     print(f"save + reload_and_run, {args.pause:g} s apart (a fresh sandbox each): p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms")

@@ -57,6 +57,13 @@ class ActionSpec:
         # Frozen, but built from dicts: copies, so a caller editing its dict changes no version.
         object.__setattr__(self, "secrets", dict(self.secrets))
         object.__setattr__(self, "dependencies", dict(self.dependencies))
+        # Asked at every run: computed once (the spec is frozen).
+        body = json.dumps(
+            [self.name, self.trigger_id, self.version, self.code, self.code_path, self.runtime,
+             sorted(self.secrets.items()), sorted(self.dependencies.items())],
+            separators=(",", ":"),
+        )
+        object.__setattr__(self, "_identity", hashlib.sha256(body.encode()).hexdigest())
 
     @property
     def version(self) -> str:
@@ -65,12 +72,7 @@ class ActionSpec:
     @property
     def identity(self) -> str:
         """A digest of everything a deploy would fix: one value per deployed version."""
-        body = json.dumps(
-            [self.name, self.trigger_id, self.version, self.code, self.code_path, self.runtime,
-             sorted(self.secrets.items()), sorted(self.dependencies.items())],
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(body.encode()).hexdigest()
+        return self._identity  # type: ignore[attr-defined, no-any-return]
 
     def __hash__(self) -> int:
         return hash(self.identity)
