@@ -12,6 +12,10 @@ Server stack: the standard library's `ThreadingHTTPServer` with an HTTP/1.1 (kee
   in two segments and wait on the peer's delayed ACK, ~45 ms per keep-alive request on loopback.
   The handler sets `disable_nagle_algorithm = True` (TCP_NODELAY); bench/push.py shows the
   request rate it allows (a test checks the flag; tests never time anything).
+- Framing, body limits and connection timeouts live in emulator_http.py; the state file and its
+  batched writer in emulator_store.py. Request bodies are decoded here (`_parse_json`): strict
+  UTF-8, a 400 for nesting too deep to parse, and a 400 naming the field for a lone surrogate
+  ("\\ud800" parses, but no answer or state file containing it could be encoded).
 
 Choices where the real API is undocumented or where we had to pick (the client must cope either way):
 - "enterprise-nonprod" is 0.9 requests/s with bursts of 10: Auth0 only says "under 1/s".
@@ -25,9 +29,14 @@ Choices where the real API is undocumented or where we had to pick (the client m
   limit and no X-RateLimit-* header. `X-RateLimit-Reset` is when the bucket is full again, rounded up
   to whole epoch seconds, as Auth0 sends it.
 - Tokens are HS256 JWTs signed with the client secret, so they outlive a restart of the emulator
-  (like real ones); `exp` is checked against the emulator's clock.
-- Tenant logs: `sapi`/`fapi` for create, update and delete calls (reads are not logged, otherwise
-  polling the logs would write logs), `seccft`/`feccft` for tokens, `api_limit` for each 429.
+  (like real ones); `exp` is checked against the emulator's clock, and `aud` on every call: the
+  tenant's own `https://{domain}/api/v2/`, or `http(s)://{Host}/api/v2/` for the host[:port] called
+  (what the official SDKs ask for). A token minted at another emulator is "Bad audience" (401).
+- Tenant logs: `sapi`/`fapi` for create, update and delete calls of an authenticated caller (reads
+  are not logged, otherwise polling the logs would write logs; a request without a valid token is
+  answered 401 and leaves no trace), `seccft`/`feccft` for tokens, `api_limit` for each 429.
+  `feccft` and `api_limit` need no credentials, so they never cause a write of the state file on
+  their own: they reach it with the next real change.
   A 503 from `fail_rate` writes nothing: the request never reached the tenant. Log ids are
   fixed-width digit strings, so comparing them as strings orders them by creation.
 - Logs checkpoint mode (`from`/`take`) refuses `q`, `sort`, `page` and `per_page` (400): filter on the
@@ -47,23 +56,24 @@ import random
 import re
 import shlex
 import signal
-import socket
 import sys
 import threading
 import time
 import traceback
 import uuid
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from hooktui.core.files import atomic_write, dump_json
 from hooktui.core.triggers import Trigger
+from hooktui.remote.emulator_http import MAX_BODY, error_body
+from hooktui.remote.emulator_http import Handler as _Handler  # noqa: F401 - tests look at its flags
+from hooktui.remote.emulator_http import Server as _Server
+from hooktui.remote.emulator_store import StateFile, StateWriter
 
 VALUE_NOT_SHOWN = "_VALUE_NOT_SHOWN_"
 MAX_SECRETS = 20
@@ -180,10 +190,7 @@ class ApiError(Exception):
 
     @classmethod
     def api(cls, status: int, message: str, error_code: str | None = None) -> ApiError:
-        body: dict[str, Any] = {"statusCode": status, "error": HTTPStatus(status).phrase, "message": message}
-        if error_code:
-            body["errorCode"] = error_code
-        return cls(status, body)
+        return cls(status, error_body(status, message, error_code))
 
     @classmethod
     def payload(cls, detail: str) -> ApiError:
@@ -199,6 +206,62 @@ class _AuthError(ApiError):
 
     def __init__(self, status: int, error: str, description: str) -> None:
         super().__init__(status, {"error": error, "error_description": description})
+
+
+class _Unauthenticated(ApiError):
+    """A Management API call without a valid token for this tenant: answered, never logged."""
+
+
+def _clip(value: Any, limit: int = 60) -> str:
+    """A client's value inside a message: an absurd one is not echoed back whole."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """Where a lone surrogate sits in decoded JSON ("script", "dependencies.x", "[0]"), else None.
+    json.loads accepts "\\ud800"; UTF-8 cannot encode it, so it would fail later, on every answer and
+    every write of the state. Iterative: the value may be nested up to the parser's limit."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return path or "(the body)"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if _SURROGATE.search(key):
+                    return f"a property name under {path}" if path else "a property name"
+                stack.append((child, f"{path}.{key}" if path else key))
+        elif isinstance(item, list):
+            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
+    return None
+
+
+def _parse_json(body: bytes) -> Any:
+    """A request body as JSON, or a 400 saying what is wrong with it (None for an empty body)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError.api(400, f"Invalid request payload: not UTF-8 (byte {exc.start})", "invalid_body") from None
+    if not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ApiError.api(400, "Invalid request payload: JSON nested too deeply", "invalid_body") from None
+    except ValueError:
+        raise ApiError.api(400, "Invalid request payload JSON format", "invalid_body") from None
+    if _SURROGATE_ESCAPE.search(text):
+        where = _lone_surrogate(value)
+        if where is not None:
+            raise ApiError.payload(
+                f"String contains a lone surrogate (an unpaired \\uD800-\\uDFFF escape) on property {where}")
+    return value
 
 
 def _json_type(value: Any) -> str:
@@ -258,7 +321,16 @@ class Emulator:
         domain: str = "emulator.local",
         clock: Callable[[], float] = time.monotonic,
         on_request: Callable[[RequestRecord], None] | None = None,
+        idle_timeout: float = 30.0,
+        max_body: int = MAX_BODY,
+        persist_interval: float = 0.15,
     ) -> None:
+        if not (0 < idle_timeout and math.isfinite(idle_timeout)):
+            raise ValueError(f"idle_timeout is a number of seconds above 0, not {idle_timeout}")
+        if max_body < 1:
+            raise ValueError(f"max_body must be at least 1 byte ({max_body})")
+        if not 0 <= persist_interval < math.inf:
+            raise ValueError(f"persist_interval is a number of seconds, 0 or more, not {persist_interval}")
         if not 0.0 <= fail_rate <= 1.0:
             raise ValueError(f"fail_rate is a share of requests between 0 and 1, not {fail_rate}")
         if latency_ms < 0:
@@ -274,6 +346,9 @@ class Emulator:
         self.token_ttl = token_ttl
         self.domain = domain
         self.on_request = on_request
+        self.idle_timeout = float(idle_timeout)
+        self.max_body = max_body
+        self.persist_error: str | None = None  # the last failed write of the state, if any
         self._clock = clock
         # Epoch time follows the injected clock, so that a test moving the clock moves token
         # expiry and X-RateLimit-Reset with it.
@@ -292,10 +367,18 @@ class Emulator:
         self.base_url = ""
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._store: StateFile | None = None
+        self._writer: StateWriter | None = None
         if self.state_file is not None:
-            self.state_file.parent.mkdir(parents=True, exist_ok=True)
-            if self.state_file.exists():
-                self._load()
+            self._store = StateFile(self.state_file)  # locks it and removes stale temp copies
+            weakref.finalize(self, self._store.release)
+            try:
+                self._load(self._store)
+            except BaseException:
+                self._store.release()
+                raise
+            self._writer = StateWriter(self._store, self._snapshot, self._mark_dirty, interval=persist_interval,
+                                       report=self._report_persist_error)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -312,19 +395,60 @@ class Emulator:
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="hooktui-emulator", daemon=True
         )
         self._thread.start()
+        if self._store is not None and self._writer is not None:
+            self._store.lock()  # again, after a stop
+            self._writer.start()
         return self.base_url
 
     def stop(self) -> None:
-        """Stop serving and close every open connection (keep-alive ones included)."""
+        """Stop serving, close every open connection (keep-alive ones included), write the state
+        that is not on disk yet and release the state file. A failed final write is reported on
+        stderr and kept in `persist_error`."""
         server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.close_connections()
+            server.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+                self._thread = None
+        if self._writer is not None and self._store is not None:
+            try:
+                self._writer.stop()
+            except OSError as exc:
+                self._report_persist_error(f"{exc}; the last changes are not on disk")
+            finally:
+                self._store.release()
+
+    # ------------------------------------------------------------------ the state file
+
+    @property
+    def state_writes(self) -> int:
+        """How many times the state file was written (0 without one)."""
+        return self._store.writes if self._store is not None else 0
+
+    def flush(self) -> None:
+        """Write the state file now if anything changed (the writer thread does it on its own,
+        within `persist_interval`); OSError naming the file if it cannot be written."""
+        if self._writer is not None:
+            self._writer.flush()
+
+    def wait_persisted(self, timeout: float) -> bool:
+        """Wait until every change is on disk (True), or `timeout` seconds (False)."""
+        deadline = time.monotonic() + timeout
+        while self._writer is not None:
+            with self._lock:
+                clean = not self._dirty
+            if clean and not self._writer.busy:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def _report_persist_error(self, message: str) -> None:
+        self.persist_error = message
+        print(f"hooktui emulator: {message}", file=sys.stderr, flush=True)
 
     def __enter__(self) -> Emulator:
         if self._server is None:
@@ -362,13 +486,16 @@ class Emulator:
                     if hook_id in self.hooks:
                         raise ApiError.api(409, f"A hook with id {hook_id!r} already exists", "hook_conflict")
                     self._check_conflicts(spec, None)
+                    where = _lone_surrogate({**spec, "secrets": secrets})
+                    if where is not None:
+                        raise ApiError.payload(f"String contains a lone surrogate on property {where}")
                 except ApiError as exc:
                     raise ValueError(f"cannot seed hook {spec.get('name')!r}: {exc}") from None
                 hook = self._store_new_hook(hook_id, spec)
                 self.secrets[hook_id] = dict(secrets)
                 out.append({**hook, "secrets": dict(secrets)})
             self._dirty = True
-            self._persist()
+        self.flush()  # outside the lock: the writer takes its snapshot under it
         return out
 
     # ------------------------------------------------------------------ one request
@@ -391,7 +518,7 @@ class Emulator:
             if not allowed:
                 status, payload = 429, ApiError.api(429, RATE_LIMIT_MESSAGE, "too_many_requests").body
                 self._log("api_limit", RATE_LIMIT_MESSAGE, client_id=self._caller(headers), ip=ip, headers=headers,
-                          details={"request": {"method": method.lower(), "path": path}})
+                          details={"request": {"method": method.lower(), "path": path}}, durable=False)
             elif self.fail_rate and self._rng.random() < self.fail_rate:
                 status, payload = 503, ApiError.api(
                     503, "The service is temporarily unavailable (emulator fail_rate)").body
@@ -401,10 +528,6 @@ class Emulator:
                     status, payload = self._route(method, path, query, headers, body, ip)
                 except ApiError as exc:
                     status, payload = exc.status, exc.body
-                    if path.startswith("/api/v2/") and method in ("POST", "PATCH", "PUT", "DELETE"):
-                        self._log("fapi", str(exc), client_id=self._caller(headers), ip=ip, headers=headers,
-                                  details={"request": {"method": method.lower(), "path": path},
-                                           "response": {"statusCode": status, "body": exc.body}})
                 except Exception:
                     traceback.print_exc()
                     status, payload = 500, ApiError.api(500, "An internal server error occurred").body
@@ -420,11 +543,14 @@ class Emulator:
             self.requests.append(record)
             if len(self.requests) > MAX_RECORDS:
                 del self.requests[: MAX_RECORDS // 10]
-            self._persist()
+            changed = self._dirty
             latency = self.latency_ms / 1000.0
+        if changed and self._writer is not None:
+            self._writer.changed()  # written by the writer thread, never under the lock
         if self.on_request is not None:
             self.on_request(record)
-        raw = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        # backslashreplace: should a lone surrogate ever reach an answer, it goes out as its JSON escape.
+        raw = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode("utf-8", "backslashreplace")
         return _Outcome(status, raw, out_headers, drop, latency)
 
     def _take_drop(self, method: str, path: str) -> bool:
@@ -470,7 +596,15 @@ class Emulator:
             raise ApiError.api(404, "Not Found")
         client_id = self._authenticate(headers)
         ctx = _Call(method, path, query, body, client_id, ip, headers.get("User-Agent", ""))
-        return handler(ctx, *rest[1:2])
+        try:
+            return handler(ctx, *rest[1:2])
+        except ApiError as exc:
+            # Only an authenticated caller's failed write is logged: anonymous requests cost the tenant nothing.
+            if method in ("POST", "PATCH", "PUT", "DELETE"):
+                self._log("fapi", str(exc), client_id=client_id, ip=ip, headers=headers,
+                          details={"request": {"method": method.lower(), "path": path},
+                                   "response": {"statusCode": exc.status, "body": exc.body}})
+            raise
 
     # ------------------------------------------------------------------ tokens
 
@@ -480,31 +614,33 @@ class Emulator:
             if ctype == "application/x-www-form-urlencoded":
                 params: Any = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
             else:
-                params = json.loads(body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise _AuthError(400, "invalid_request", "Invalid request body") from None
+                params = _parse_json(body) if body.strip() else {}
+        except UnicodeDecodeError:
+            raise _AuthError(400, "invalid_request", "Invalid request body: not UTF-8") from None
+        except ApiError as exc:
+            raise _AuthError(400, "invalid_request", f"Invalid request body: {exc}") from None
         if not isinstance(params, dict):
             raise _AuthError(400, "invalid_request", "Invalid request body")
         grant = params.get("grant_type")
         if not grant:
             raise _AuthError(400, "invalid_request", "Missing required parameter: grant_type")
         if grant != "client_credentials":
-            raise _AuthError(400, "unsupported_grant_type", f"Unsupported grant type: {grant}")
+            raise _AuthError(400, "unsupported_grant_type", f"Unsupported grant type: {_clip(grant)}")
         client_id = str(params.get("client_id") or "")
         fail = {"client_id": client_id, "ip": ip, "headers": headers}
         if client_id != self.client_id or not hmac.compare_digest(
             str(params.get("client_secret") or "").encode(), self.client_secret.encode()
         ):
-            self._log("feccft", "Unauthorized", **fail)
+            self._log("feccft", "Unauthorized", **fail, durable=False)
             raise _AuthError(401, "access_denied", "Unauthorized")
         audience = params.get("audience")
         if not audience:
             message = "No audience parameter was provided, and no default audience has been configured"
-            self._log("feccft", message, **fail)
+            self._log("feccft", message, **fail, durable=False)
             raise _AuthError(403, "access_denied", message)
-        if audience not in self._audiences(headers):
-            message = f"Service not enabled within domain: {audience}"
-            self._log("feccft", message, **fail)
+        if not isinstance(audience, str) or audience not in self._audiences(headers):
+            message = f"Service not enabled within domain: {_clip(audience, 200)}"
+            self._log("feccft", message, **fail, durable=False)
             raise _AuthError(403, "access_denied", message)
         iat = int(self._epoch(self._clock()))
         claims = {
@@ -518,11 +654,15 @@ class Emulator:
                      "token_type": "Bearer"}
 
     def _audiences(self, headers: Any) -> set[str]:
+        """The tenant's own audience, and `http(s)://{Host}/api/v2/` for the host[:port] the client
+        called (the official SDKs ask for https://{domain}/api/v2/; hooktui asks for its base URL).
+        A token is good only where it was minted: another emulator's host is another tenant."""
         hosts = {f"https://{self.domain}"}
-        if self.base_url:
+        host = (headers.get("Host") or "").strip().lower()
+        if host:
+            hosts |= {f"http://{host}", f"https://{host}"}
+        elif self.base_url:  # an HTTP/1.0 client without a Host header
             hosts.add(self.base_url)
-        if headers.get("Host"):
-            hosts.add(f"http://{headers['Host']}")
         return {f"{h}/api/v2/" for h in hosts}
 
     def _sign(self, claims: dict[str, Any]) -> str:
@@ -550,12 +690,17 @@ class Emulator:
     def _authenticate(self, headers: Any) -> str:
         token = self._bearer(headers)
         if token is None:
-            raise ApiError.api(401, "Missing authentication")
+            raise _Unauthenticated.api(401, "Missing authentication")
         claims = self._claims(token)
         if claims is None:
-            raise ApiError.api(401, "Invalid token", "invalid_token")
+            raise _Unauthenticated.api(401, "Invalid token", "invalid_token")
         if not isinstance(claims.get("exp"), int) or self._epoch(self._clock()) >= claims["exp"]:
-            raise ApiError.api(401, EXPIRED_TOKEN, "invalid_token")
+            raise _Unauthenticated.api(401, EXPIRED_TOKEN, "invalid_token")
+        aud = claims.get("aud")
+        auds = [aud] if isinstance(aud, str) else [a for a in aud if isinstance(a, str)] if isinstance(aud, list) else []
+        if not set(auds) & self._audiences(headers):
+            shown = " ".join(auds) if auds else "(none)"
+            raise _Unauthenticated.api(401, f"Bad audience: {_clip(shown, 200)}", "invalid_token")
         return str(claims.get("azp", ""))
 
     def _caller(self, headers: Any) -> str:
@@ -574,7 +719,7 @@ class Emulator:
             hooks = [h for h in hooks if h["enabled"] is enabled]
         if "triggerId" in q:
             if q["triggerId"] not in TRIGGER_IDS:
-                raise ApiError.query(f"No enum match for: \"{q['triggerId']}\"", "triggerId")
+                raise ApiError.query(f"No enum match for: \"{_clip(q['triggerId'])}\"", "triggerId")
             hooks = [h for h in hooks if h["triggerId"] == q["triggerId"]]
         page_items, start, limit = _paginate(hooks, q, page_all=True)
         page_items = _select_fields(page_items, q)
@@ -667,11 +812,11 @@ class Emulator:
                     f"Expected type {expected} but found type {_json_type(data[key])} on property {key}")
         if "name" in data and not HOOK_NAME.match(data["name"]):
             raise ApiError.payload(
-                f"String does not match pattern {HOOK_NAME.pattern}: {data['name']} on property name")
+                f"String does not match pattern {HOOK_NAME.pattern}: {_clip(data['name'])} on property name")
         if "script" in data and not data["script"]:
             raise ApiError.payload("String is too short (0 chars), minimum 1 on property script")
         if "triggerId" in data and data["triggerId"] not in TRIGGER_IDS:
-            raise ApiError.payload(f"No enum match for: \"{data['triggerId']}\" on property triggerId")
+            raise ApiError.payload(f"No enum match for: \"{_clip(data['triggerId'])}\" on property triggerId")
         for name, version in (data.get("dependencies") or {}).items():
             if not isinstance(version, str):
                 raise ApiError.payload(
@@ -807,7 +952,10 @@ class Emulator:
                   details={"request": request, "response": response})
 
     def _log(self, kind: str, description: str, *, client_id: str, ip: str, headers: Any,
-             details: dict[str, Any] | None = None) -> None:
+             details: dict[str, Any] | None = None, durable: bool = True) -> None:
+        """`durable=False` for entries anyone can cause without credentials (a failed token request,
+        a 429): they are kept and reach the state file with the next real change, but never cause
+        a write of their own."""
         log_id = f"900{self._next_log:021d}"
         self._next_log += 1
         stamp = datetime.fromtimestamp(self._epoch(self._clock()), tz=timezone.utc)
@@ -822,45 +970,51 @@ class Emulator:
         self.logs.append(entry)
         if len(self.logs) > MAX_LOGS:
             del self.logs[: len(self.logs) - MAX_LOGS]
-        self._dirty = True
+        if durable:
+            self._dirty = True
 
     # ------------------------------------------------------------------ state
 
     def _epoch(self, monotonic: float) -> float:
         return monotonic + self._epoch_offset
 
-    def _persist(self) -> None:
-        if not self._dirty:
-            return
-        self._dirty = False
-        if self.state_file is None:
-            return
-        state = {
-            "format": STATE_FORMAT,
-            "hooks": list(self.hooks.values()),
-            "secrets": self.secrets,
-            "next_log": self._next_log,
-            "logs": self.logs,
-        }
-        # The file holds secret values: readable by its owner only.
-        atomic_write(self.state_file, dump_json(state), mode=0o600)
+    def _snapshot(self) -> dict[str, Any] | None:
+        """What the writer thread writes, taken under the lock and cleared of its dirty mark (None
+        when nothing changed). Shallow copies: log entries are never changed once appended."""
+        with self._lock:
+            if not self._dirty:
+                return None
+            self._dirty = False
+            return {
+                "format": STATE_FORMAT,
+                "hooks": [self._public(h) for h in self.hooks.values()],
+                "secrets": {k: dict(v) for k, v in self.secrets.items()},
+                "next_log": self._next_log,
+                "logs": list(self.logs),
+            }
 
-    def _load(self) -> None:
-        assert self.state_file is not None
+    def _mark_dirty(self) -> None:
+        with self._lock:
+            self._dirty = True
+
+    def _load(self, store: StateFile) -> None:
         try:
-            state = json.loads(self.state_file.read_text(encoding="utf-8"))
+            state = store.load()
+            if state is None:
+                return
             if state.get("format") != STATE_FORMAT:
                 raise ValueError(f"not a {STATE_FORMAT} file")
             hooks = {h["id"]: {k: h[k] for k in HOOK_KEYS} for h in state["hooks"]}
             secrets = {str(k): dict(v) for k, v in state.get("secrets", {}).items()}
             logs = list(state.get("logs", []))
             next_log = int(state.get("next_log", 1))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"{self.state_file}: cannot load the emulator's state: {exc}") from None
+            next_log = max([next_log] + [int(e["log_id"]) + 1 - 900 * 10**21 for e in logs])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            raise ValueError(f"{store.path}: cannot load the emulator's state: {exc}") from None
         self.hooks, self.secrets, self.logs = hooks, secrets, logs
         for hook_id in hooks:
             self.secrets.setdefault(hook_id, {})
-        self._next_log = max([next_log] + [int(e["log_id"]) + 1 - 900 * 10**21 for e in logs])
+        self._next_log = next_log
 
 
 @dataclass
@@ -880,10 +1034,7 @@ class _Call:
         return {"User-Agent": self.user_agent}
 
     def json(self) -> Any:
-        try:
-            return json.loads(self.body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError.api(400, "Invalid request payload JSON format", "invalid_body") from None
+        return _parse_json(self.body)
 
 
 # ---------------------------------------------------------------------------- query helpers
@@ -895,7 +1046,7 @@ def _query_bool(q: dict[str, str], name: str, default: bool | None = None) -> bo
         assert default is not None
         return default
     if value not in ("true", "false"):
-        raise ApiError.query(f"Expected type boolean but found type string ({value!r})", name)
+        raise ApiError.query(f"Expected type boolean but found type string ({_clip(repr(value))})", name)
     return value == "true"
 
 
@@ -905,11 +1056,11 @@ def _query_int(q: dict[str, str], name: str, default: int, low: int, high: int |
     try:
         value = int(q[name])
     except ValueError:
-        raise ApiError.query(f"Expected type integer but found type string ({q[name]!r})", name) from None
+        raise ApiError.query(f"Expected type integer but found type string ({_clip(repr(q[name]))})", name) from None
     if value < low:
-        raise ApiError.query(f"Value {value} is less than minimum {low}", name)
+        raise ApiError.query(f"Value {_clip(value)} is less than minimum {low}", name)
     if high is not None and value > high:
-        raise ApiError.query(f"Value {value} is greater than maximum {high}", name)
+        raise ApiError.query(f"Value {_clip(value)} is greater than maximum {high}", name)
     return value
 
 
@@ -967,99 +1118,6 @@ def _log_query(text: str) -> Callable[[dict[str, Any]], bool]:
     return lambda entry: all(t(entry) for t in tests)
 
 
-# ---------------------------------------------------------------------------- HTTP
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as clients pool connections
-    disable_nagle_algorithm = True  # see the module docstring: ~45 ms per request otherwise
-    server_version = "hooktui-emulator"
-    sys_version = ""
-    server: _Server
-
-    def _serve(self) -> None:
-        try:
-            body = self._read_body()
-        except ValueError:
-            self.close_connection = True
-            self.send_error(400, "Bad request body framing")
-            return
-        out = self.server.emulator._handle(self.command, self.path, self.headers, body, self.client_address[0])
-        if out.latency:
-            time.sleep(out.latency)
-        if out.drop:
-            # The tenant did the work; the client never hears about it.
-            self.close_connection = True
-            return
-        self.send_response(out.status)
-        for name, value in out.headers:
-            self.send_header(name, value)
-        if out.status != 204:
-            self.send_header("Content-Length", str(len(out.body)))
-        self.end_headers()
-        if out.status != 204 and out.body:
-            self.wfile.write(out.body)
-
-    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
-
-    def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"x", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0:
-            raise ValueError("negative Content-Length")
-        return self.rfile.read(length) if length else b""
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        pass  # requests are reported through Emulator.on_request
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-
-    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        self.emulator = emulator
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Keep-alive connections outlive serve_forever(); stop means stop."""
-        with self._open_lock:
-            sockets = list(self._open)
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return  # the client went away: nothing to report
-        super().handle_error(request, client_address)
-
-
 # ---------------------------------------------------------------------------- command line
 
 
@@ -1090,6 +1148,39 @@ def _ms_arg(text: str) -> int:
     return value
 
 
+DROP_FORM = "METHOD:PATH_PREFIX[:COUNT]"
+DROP_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
+
+
+def _drop_arg(text: str) -> tuple[str, str, int]:
+    """"POST:/api/v2/hooks:2" -> ("POST", "/api/v2/hooks", 2); COUNT defaults to 1."""
+    method, _, rest = text.partition(":")
+    prefix, count = rest, 1
+    head, sep, tail = rest.rpartition(":")
+    if sep and tail.lstrip("-").isdigit():
+        prefix, count = head, int(tail)
+    if method.upper() not in DROP_METHODS or not prefix.startswith("/") or count < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected {DROP_FORM}, e.g. POST:/api/v2/hooks:1 (METHOD one of {', '.join(DROP_METHODS)}, "
+            f"PATH_PREFIX starting with /, COUNT 1 or more)")
+    return method.upper(), prefix, count
+
+
+def _seconds_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{text!r}: the idle timeout is a number of seconds above 0, e.g. 30")
+    return value
+
+
+def _printable(text: str) -> str:
+    """A request path as the client sent it, without its control characters reaching the terminal."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hooktui emulator",
@@ -1103,8 +1194,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fail-rate", type=_share_arg, default=0.0, metavar="P",
                         help="share of requests answered 503 without being processed (0 to 1)")
     parser.add_argument("--latency", type=_ms_arg, default=0, metavar="MS", help="delay before each answer")
+    parser.add_argument("--drop-after-processing", type=_drop_arg, action="append", default=[], metavar=DROP_FORM,
+                        help="process the next COUNT (default 1) requests whose method and path match, then "
+                             "close the connection without answering (repeatable)")
+    parser.add_argument("--idle-timeout", type=_seconds_arg, default=30.0, metavar="S",
+                        help="close a connection that sends nothing for S seconds (default 30)")
     parser.add_argument("--state", type=Path, default=None, metavar="FILE",
-                        help="keep the tenant in this JSON file (loaded if present, written on every change)")
+                        help="keep the tenant in this JSON file (loaded if present, written within 0.15 s of "
+                             "each change and on stop)")
     parser.add_argument("--client-id", default="hooktui-emulator", metavar="ID")
     parser.add_argument("--client-secret", default=None, metavar="S",
                         help="the secret clients must send (default: the emulator's own test secret)")
@@ -1114,7 +1211,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`hooktui emulator ...`: serve until Ctrl+C (or SIGTERM). Exit 0, or 2 on bad usage."""
+    """`hooktui emulator ...`: serve until Ctrl+C (or SIGTERM). Exit 0; 1 if the state file could not
+    be written on the way out (said on stderr); 2 on bad usage."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -1125,55 +1223,73 @@ def main(argv: Sequence[str] | None = None) -> int:
     def report(record: RequestRecord) -> None:
         left = "" if record.remaining_after is None else f"  ({record.remaining_after}/{args.rate.burst} left)"
         status = "dropped" if record.dropped else str(record.status)
-        print(f"{time.strftime('%H:%M:%S')}  {record.method:6} {record.path}  {status}{left}", flush=True)
+        print(f"{time.strftime('%H:%M:%S')}  {_printable(record.method):6} {_printable(record.path)}  "
+              f"{status}{left}", flush=True)
 
+    def on_term(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    # Installed before anything is printed: a supervisor that stops us as soon as it reads the
+    # banner must get the clean stop (and the final write of the state), not the default death.
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        return _serve_until_stopped(args, given_secret, report)
+    except KeyboardInterrupt:  # stopped while starting: nothing was served
+        return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _serve_until_stopped(args: argparse.Namespace, given_secret: bool,
+                         report: Callable[[RequestRecord], None]) -> int:
     try:
         emulator = Emulator(
             rate=args.rate, client_id=args.client_id,
             **({"client_secret": args.client_secret} if given_secret else {}),
             fail_rate=args.fail_rate, latency_ms=args.latency, state_file=args.state, seed=args.seed,
-            on_request=None if args.quiet else report,
+            on_request=None if args.quiet else report, idle_timeout=args.idle_timeout,
         )
+        for method, prefix, count in args.drop_after_processing:
+            emulator.drop_after_processing(method, prefix, count)
         url = emulator.start(args.host, args.port)
     except (OSError, ValueError) as exc:
         print(f"hooktui emulator: {exc}", file=sys.stderr)
         return 2
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"hooktui emulator: warning: listening on {args.host}, reachable beyond this machine "
-              f"with a known test secret", file=sys.stderr)
-    secret_line = (
-        "AUTH0_CLIENT_SECRET=<the secret you passed with --client-secret>" if given_secret
-        else f"AUTH0_CLIENT_SECRET={emulator.client_secret}"
-    )
-    print(f"Auth0 Management API emulator at {url}")
-    print(f"  rate limit: {args.rate.describe() if args.rate else 'none'}"
-          f"{f'   fail rate: {args.fail_rate:g}' if args.fail_rate else ''}"
-          f"{f'   latency: {args.latency} ms' if args.latency else ''}")
-    print(f"  state: {args.state if args.state else 'in memory'}")
-    print(f"  client id: {emulator.client_id}")
-    print("  client secret: " + ("the one given with --client-secret" if given_secret else
-                                 f"{emulator.client_secret} (the emulator's own test secret, not a real credential)"))
-    print("Point hooktui at it:")
-    print(f"  export AUTH0_DOMAIN={url}")
-    print(f"  export AUTH0_CLIENT_ID={emulator.client_id}")
-    print(f"  export {secret_line}")
-    print("Ctrl+C stops it.", flush=True)
-
-    def on_term(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, on_term)
     try:
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"hooktui emulator: warning: listening on {args.host}, reachable beyond this machine "
+                  f"with a known test secret", file=sys.stderr)
+        secret_line = (
+            "AUTH0_CLIENT_SECRET=<the secret you passed with --client-secret>" if given_secret
+            else f"AUTH0_CLIENT_SECRET={emulator.client_secret}"
+        )
+        print(f"Auth0 Management API emulator at {url}")
+        print(f"  rate limit: {args.rate.describe() if args.rate else 'none'}"
+              f"{f'   fail rate: {args.fail_rate:g}' if args.fail_rate else ''}"
+              f"{f'   latency: {args.latency} ms' if args.latency else ''}")
+        print(f"  state: {args.state if args.state else 'in memory'}")
+        for method, prefix, count in args.drop_after_processing:
+            print(f"  dropped after processing: {method} {prefix}* (next {count})")
+        print(f"  idle connections close after {args.idle_timeout:g} s")
+        print(f"  client id: {emulator.client_id}")
+        print("  client secret: " + ("the one given with --client-secret" if given_secret else
+                                     f"{emulator.client_secret} (the emulator's own test secret, not a real credential)"))
+        print("Point hooktui at it:")
+        print(f"  export AUTH0_DOMAIN={url}")
+        print(f"  export AUTH0_CLIENT_ID={emulator.client_id}")
+        print(f"  export {secret_line}")
+        print("Ctrl+C stops it.", flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:
-        emulator.stop()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        emulator.stop()  # writes what the state file does not have yet
+    if emulator.persist_error:
+        return 1  # already said on stderr
     print("emulator stopped", flush=True)
     return 0
 

@@ -557,7 +557,9 @@ def test_state_file_round_trip(tmp_path):
     with Emulator(state_file=state, seed=1) as first, closing(connect(first)) as api:
         hook_id = api.post("/api/v2/hooks", json=hook("kept", enabled=True)).json()["id"]
         api.post(f"/api/v2/hooks/{hook_id}/secrets", json={"API_KEY": "value"})
-        token = api.headers["Authorization"]
+        # The tenant's own audience, not its http://127.0.0.1:PORT one: the restart has another port.
+        minted = api.post("/oauth/token", json=token_request(first, audience="https://emulator.local/api/v2/"))
+        token = f"Bearer {minted.json()['access_token']}"
         last_log = first.logs[-1]["log_id"]
     assert oct(state.stat().st_mode & 0o777) == "0o600"  # it holds secret values
 
@@ -568,7 +570,7 @@ def test_state_file_round_trip(tmp_path):
         other = client.post("/api/v2/hooks", json=hook("new", PRE)).json()["id"]
         assert other != hook_id
         assert second.logs[-1]["log_id"] > last_log
-        assert len(client.get("/api/v2/logs").json()) == 4
+        assert len(client.get("/api/v2/logs").json()) == 5
 
     saved = json.loads(state.read_text())
     assert [h["name"] for h in saved["hooks"]] == ["kept", "new"]
