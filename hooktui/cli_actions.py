@@ -9,7 +9,8 @@ from typing import Any
 from hooktui.core import bindings
 from hooktui.core.action_templates import action_template_for
 from hooktui.core.action_triggers import ACTION_TRIGGERS, unknown_trigger_message
-from hooktui.core.actions import Action, create_action
+from hooktui.core.action_edits import create_action
+from hooktui.core.actions import Action
 from hooktui.core.workspace import Workspace, WorkspaceError
 
 ACTION_HEADER = ("ACTION", "TRIGGER", "RUNTIME", "BOUND", "CODE", "DEPENDENCIES", "SECRETS", "STATE")

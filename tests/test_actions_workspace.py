@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from hooktui.core import actions as actions_mod
+from hooktui.core.action_edits import create_action, file_stem, write_code
 from hooktui.core.action_exports import FOUND, MISSING, UNSURE, check_handler
 from hooktui.core.action_templates import action_template_for
 from hooktui.core.action_triggers import ACTION_TRIGGERS, RUNNABLE_TRIGGERS
-from hooktui.core.actions import NOT_IN_WORKSPACE, ActionNotFound, create_action, read_code, write_code
+from hooktui.core.actions import NOT_IN_WORKSPACE, ActionNotFound, read_code
 from hooktui.core.workspace import Problem, Workspace, WorkspaceError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "actions-export"
@@ -451,10 +451,10 @@ def test_a_new_action_refuses_what_validation_would_call_an_error(tmp_path):
 
 
 def test_file_stems_follow_deploy_cli_sanitize():
-    assert actions_mod.file_stem("a/b:c") == "a-b-c"
-    assert actions_mod.file_stem("con") == "-"
-    assert actions_mod.file_stem("trailing. ") == "trailing-"
-    assert actions_mod.file_stem("My Action") == "My Action"
+    assert file_stem("a/b:c") == "a-b-c"
+    assert file_stem("con") == "-"
+    assert file_stem("trailing. ") == "trailing-"
+    assert file_stem("My Action") == "My Action"
 
 
 def test_write_code_lands_atomically_and_reloads(tmp_path):
