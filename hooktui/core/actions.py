@@ -327,7 +327,8 @@ def _check_secrets(doc: JsonDoc, data: dict[str, Any], action: Action) -> None:
         if whole:
             doc.explained.add(raw)
             doc.problem(f"is {raw}, which has no keyword mapping: deploy-cli leaves the tenant's secrets as they "
-                        f"are, and locally the action has none. To set them, {KEYWORD_HINT}",
+                        f"are, and locally the action has none. To set them, add {whole.group(2)} to [keywords] in "
+                        f"hooktui.toml or to {KEYWORDS_ENV}",
                         "secrets", "secrets", severity="warning")
         else:
             doc.problem('must be an array like [{"name": "API_KEY", "value": "..."}], got a string',
@@ -378,7 +379,7 @@ def _secret_value(doc: JsonDoc, item: dict[str, Any], name: str, fld: str, index
         doc.explained.add(value)
         doc.problem(f"the value of {name!r} is {value}, which has no keyword mapping: deploy-cli would set the "
                     f"secret to that text (it strips unmapped placeholders only outside arrays), and locally "
-                    f"{name} has no value. {KEYWORD_HINT[0].upper()}{KEYWORD_HINT[1:]}",
+                    f"{name} has no value. Add {whole.group(2)} to [keywords] in hooktui.toml or to {KEYWORDS_ENV}",
                     f"{fld}.value", *where, severity="warning")
         return None
     if value == OBFUSCATED_VALUE:
