@@ -361,9 +361,15 @@ def test_the_handler_the_trigger_needs(tmp_path):
     ("export const onExecutePostLogin = async () => {};", MISSING),
     ("Object.assign(exports, require('./handlers'));", UNSURE),
     ("module.exports = { ...base };", UNSURE),
+    ("module.exports = { 'onExecutePostLogin': async () => {} };", FOUND),
+    ("module.exports = { get onExecutePostLogin() { return async () => {}; } };", FOUND),
+    ("module.exports = { helper: { onExecutePostLogin: 1 } };", UNSURE),
 ])
 def test_handler_shapes(code, status):
-    assert check_handler(code, "onExecutePostLogin").status == status
+    check = check_handler(code, "onExecutePostLogin")
+    assert check.status == status
+    if status == FOUND and "get " in code:
+        assert check.message is None  # a getter is not a non-async method
 
 
 def test_code_outside_the_workspace_warns_and_still_loads(tmp_path):

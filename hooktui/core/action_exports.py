@@ -116,6 +116,7 @@ def _top_level_keys(literal: str) -> dict[str, tuple[int, str]]:
     depth = 0
     i, n = 0, len(literal)
     expect_key = False
+    accessor = False  # the key follows `get` / `set`: its value comes from a function call
     while i < n:
         ch = literal[i]
         if ch in "'\"`":
@@ -143,11 +144,12 @@ def _top_level_keys(literal: str) -> dict[str, tuple[int, str]]:
             word = match.group(3)
             rest = literal[i + match.end():].lstrip()
             if match.group(1) is None and word in ("get", "set") and rest[:1] not in ":(,}":
+                accessor = True
                 i += match.end()
                 continue
-            follow = rest[:1]
-            keys.setdefault(word, (i + (match.start(3)), ("async" if match.group(1) else "") + follow))
-            expect_key = False
+            follow = "get" if accessor else ("async" if match.group(1) else "") + rest[:1]
+            keys.setdefault(word, (i + (match.start(3)), follow))
+            expect_key = accessor = False
             i += match.end()
             continue
         elif ch == "." and literal.startswith("...", i) and depth == 1:
