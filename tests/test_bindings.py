@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hooktui.core import bindings
 from hooktui.core.workspace import Problem, Workspace, WorkspaceError
@@ -290,3 +292,58 @@ def test_writes_go_through_a_symlinked_triggers_json_and_never_outside(export, t
     with pytest.raises(WorkspaceError, match="outside the workspace"):
         bindings.bind(ws, "post-login", "log-login")
     assert outside.read_text() == shared.read_text()
+
+
+# ---------------------------------------------------------------------------- a property of the writes
+
+LOGIN_ACTIONS = ("a1", "a2", "a3", "a4")
+_edit = st.one_of(
+    st.tuples(st.just("bind"), st.sampled_from(LOGIN_ACTIONS), st.integers(-1, 5)),
+    st.tuples(st.just("unbind"), st.sampled_from(LOGIN_ACTIONS), st.just(0)),
+    st.tuples(st.just("move"), st.sampled_from(LOGIN_ACTIONS), st.integers(-4, 4)),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(_edit, max_size=8))
+def test_any_sequence_of_edits_keeps_the_other_triggers_and_matches_a_model(tmp_path_factory, edits):
+    root = tmp_path_factory.mktemp("ws")
+    actions = root / "actions"
+    for name in LOGIN_ACTIONS:
+        (actions / name).mkdir(parents=True)
+        (actions / f"{name}.json").write_text(json.dumps({
+            "name": name, "code": f"./actions/{name}/code.js", "deployed": True,
+            "supported_triggers": [{"id": "post-login", "version": "v3"}]}))
+        (actions / name / "code.js").write_text(HANDLER)
+    others = {"credentials-exchange": [], "send-phone-message": [], "x-note": {"kept": [1, 2]}}
+    write_triggers(root, {"post-login": [{"action_name": "a1", "display_name": "first"}], **others})
+    ws = open_ws(root)
+    model = ["a1"]
+    for op, name, n in edits:
+        try:
+            if op == "bind":
+                bindings.bind(ws, "post-login", name, position=None if n < 0 else n)
+            elif op == "unbind":
+                bindings.unbind(ws, "post-login", name)
+            else:
+                bindings.move(ws, "post-login", name, n)
+        except WorkspaceError:
+            # Refused exactly when the model says so, and then nothing changed.
+            assert (op == "bind") == (name in model)
+            continue
+        if op == "bind":
+            model.insert(len(model) if n < 0 else min(n, len(model)), name)
+        elif op == "unbind":
+            model.remove(name)
+        else:
+            start = model.index(name)
+            model.pop(start)
+            model.insert(max(0, min(len(model), start + n)), name)
+    data = json.loads(triggers_file(root).read_text())
+    assert [e["action_name"] for e in data["post-login"]] == model == ws.bindings.action_names("post-login")
+    assert {k: v for k, v in data.items() if k != "post-login"} == others
+    assert list(data) == ["post-login", *others]
+    if "a1" in model:
+        # An entry moves whole: a1's display name is the one the file started with, unless re-bound.
+        entry = next(e for e in data["post-login"] if e["action_name"] == "a1")
+        assert entry["display_name"] in ("first", "a1")
