@@ -143,6 +143,7 @@ def test_a_repeated_trigger_key_and_invalid_json(tmp_path):
 
 def test_other_json_files_in_triggers_warn_that_deploy_cli_reads_one(export):
     (export / "triggers" / "old.json").write_text("{}")
+    (export / "triggers" / "._triggers.json").write_bytes(b"\x00\x05")  # a macOS fork: not a file of the format
     ws = open_ws(export)
     [warning] = [p for p in ws.problems if p.severity == "warning"]
     assert warning.file == "triggers/old.json" and "reads only one .json file" in warning.message

@@ -74,7 +74,9 @@ def load_bindings(root: Path, actions: list[Action], keywords: Mapping[str, Any]
         bindings.problems.append(Problem(TRIGGERS_DIRECTORY, "is a file, but deploy-cli's format needs a triggers/ "
                                          "folder holding triggers.json (deploy-cli stops here); move the file away"))
         return bindings
-    others = sorted(p.name for p in folder.glob("*.json") if p.name != TRIGGERS_FILE) if folder.is_dir() else []
+    # Dotfiles are skipped as in actions/ (macOS "._triggers.json" forks, editor droppings).
+    others = sorted(p.name for p in folder.glob("*.json")
+                    if p.name != TRIGGERS_FILE and not p.name.startswith(".") and p.is_file()) if folder.is_dir() else []
     if others:
         bindings.problems.append(Problem(
             f"{TRIGGERS_DIRECTORY}/{others[0]}",
