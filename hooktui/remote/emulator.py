@@ -12,10 +12,11 @@ Server stack: the standard library's `ThreadingHTTPServer` with an HTTP/1.1 (kee
   in two segments and wait on the peer's delayed ACK, ~45 ms per keep-alive request on loopback.
   The handler sets `disable_nagle_algorithm = True` (TCP_NODELAY); bench/push.py shows the
   request rate it allows (a test checks the flag; tests never time anything).
-- Framing, body limits and connection timeouts live in emulator_http.py; the state file and its
-  batched writer in emulator_store.py. Request bodies are decoded here (`_parse_json`): strict
-  UTF-8, a 400 for nesting too deep to parse, and a 400 naming the field for a lone surrogate
-  ("\\ud800" parses, but no answer or state file containing it could be encoded).
+- Around it: emulator_http.py (framing, body limits, connection timeouts), emulator_request.py
+  (error bodies, query rules and the body decoder: strict UTF-8, a 400 for nesting too deep to
+  parse, a 400 naming the field for a lone surrogate, which parses but could never be encoded
+  into an answer or the state file), emulator_store.py (the state file and its batched writer),
+  emulator_cli.py (`hooktui emulator`).
 
 Choices where the real API is undocumented or where we had to pick (the client must cope either way):
 - "enterprise-nonprod" is 0.9 requests/s with bursts of 10: Auth0 only says "under 1/s".
@@ -45,7 +46,6 @@ Choices where the real API is undocumented or where we had to pick (the client m
 
 from __future__ import annotations
 
-import argparse
 import base64
 import copy
 import hashlib
@@ -54,8 +54,6 @@ import json
 import math
 import random
 import re
-import shlex
-import signal
 import sys
 import threading
 import time
@@ -70,15 +68,30 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from hooktui.core.triggers import Trigger
-from hooktui.remote.emulator_http import MAX_BODY, error_body
+from hooktui.remote.emulator_http import MAX_BODY
 from hooktui.remote.emulator_http import Handler as _Handler  # noqa: F401 - tests look at its flags
 from hooktui.remote.emulator_http import Server as _Server
+from hooktui.remote.emulator_request import (
+    DEFAULT_PER_PAGE,
+    MAX_PER_PAGE,
+    ApiError,
+    AuthError,
+    Call,
+    Unauthenticated,
+    clip,
+    json_type,
+    lone_surrogate,
+    log_query,
+    paginate,
+    parse_json,
+    query_bool,
+    query_int,
+    select_fields,
+)
 from hooktui.remote.emulator_store import StateFile, StateWriter
 
 VALUE_NOT_SHOWN = "_VALUE_NOT_SHOWN_"
 MAX_SECRETS = 20
-MAX_PER_PAGE = 100
-DEFAULT_PER_PAGE = 50
 MAX_LOGS = 10_000  # oldest entries go first, like a tenant's retention period
 MAX_RECORDS = 100_000  # of Emulator.requests, so that a long-running emulator stays small
 HOOK_NAME = re.compile(r"^[a-zA-Z0-9]([ \-a-zA-Z0-9]*[a-zA-Z0-9])?$")
@@ -178,106 +191,6 @@ class RequestRecord:
     remaining_before: int | None
     remaining_after: int | None
     dropped: bool = False
-
-
-class ApiError(Exception):
-    """An answer other than success, with the body Auth0 would send."""
-
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        super().__init__(body.get("message") or body.get("error_description") or str(status))
-        self.status = status
-        self.body = body
-
-    @classmethod
-    def api(cls, status: int, message: str, error_code: str | None = None) -> ApiError:
-        return cls(status, error_body(status, message, error_code))
-
-    @classmethod
-    def payload(cls, detail: str) -> ApiError:
-        return cls.api(400, f"Payload validation error: {detail}", "invalid_body")
-
-    @classmethod
-    def query(cls, detail: str, prop: str) -> ApiError:
-        return cls.api(400, f"Query validation error: '{detail}' on property {prop}.", "invalid_query_string")
-
-
-class _AuthError(ApiError):
-    """The Authentication API's error shape: {"error", "error_description"}."""
-
-    def __init__(self, status: int, error: str, description: str) -> None:
-        super().__init__(status, {"error": error, "error_description": description})
-
-
-class _Unauthenticated(ApiError):
-    """A Management API call without a valid token for this tenant: answered, never logged."""
-
-
-def _clip(value: Any, limit: int = 60) -> str:
-    """A client's value inside a message: an absurd one is not echoed back whole."""
-    text = str(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
-
-
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _lone_surrogate(value: Any) -> str | None:
-    """Where a lone surrogate sits in decoded JSON ("script", "dependencies.x", "[0]"), else None.
-    json.loads accepts "\\ud800"; UTF-8 cannot encode it, so it would fail later, on every answer and
-    every write of the state. Iterative: the value may be nested up to the parser's limit."""
-    stack: list[tuple[Any, str]] = [(value, "")]
-    while stack:
-        item, path = stack.pop()
-        if isinstance(item, str):
-            if _SURROGATE.search(item):
-                return path or "(the body)"
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                if _SURROGATE.search(key):
-                    return f"a property name under {path}" if path else "a property name"
-                stack.append((child, f"{path}.{key}" if path else key))
-        elif isinstance(item, list):
-            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
-    return None
-
-
-def _parse_json(body: bytes) -> Any:
-    """A request body as JSON, or a 400 saying what is wrong with it (None for an empty body)."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ApiError.api(400, f"Invalid request payload: not UTF-8 (byte {exc.start})", "invalid_body") from None
-    if not text.strip():
-        return None
-    try:
-        value = json.loads(text)
-    except RecursionError:
-        raise ApiError.api(400, "Invalid request payload: JSON nested too deeply", "invalid_body") from None
-    except ValueError:
-        raise ApiError.api(400, "Invalid request payload JSON format", "invalid_body") from None
-    if _SURROGATE_ESCAPE.search(text):
-        where = _lone_surrogate(value)
-        if where is not None:
-            raise ApiError.payload(
-                f"String contains a lone surrogate (an unpaired \\uD800-\\uDFFF escape) on property {where}")
-    return value
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _b64url(raw: bytes) -> str:
@@ -486,7 +399,7 @@ class Emulator:
                     if hook_id in self.hooks:
                         raise ApiError.api(409, f"A hook with id {hook_id!r} already exists", "hook_conflict")
                     self._check_conflicts(spec, None)
-                    where = _lone_surrogate({**spec, "secrets": secrets})
+                    where = lone_surrogate({**spec, "secrets": secrets})
                     if where is not None:
                         raise ApiError.payload(f"String contains a lone surrogate on property {where}")
                 except ApiError as exc:
@@ -595,7 +508,7 @@ class Emulator:
         if handler is None:
             raise ApiError.api(404, "Not Found")
         client_id = self._authenticate(headers)
-        ctx = _Call(method, path, query, body, client_id, ip, headers.get("User-Agent", ""))
+        ctx = Call(method, path, query, body, client_id, ip, headers.get("User-Agent", ""))
         try:
             return handler(ctx, *rest[1:2])
         except ApiError as exc:
@@ -614,34 +527,34 @@ class Emulator:
             if ctype == "application/x-www-form-urlencoded":
                 params: Any = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
             else:
-                params = _parse_json(body) if body.strip() else {}
+                params = parse_json(body) if body.strip() else {}
         except UnicodeDecodeError:
-            raise _AuthError(400, "invalid_request", "Invalid request body: not UTF-8") from None
+            raise AuthError(400, "invalid_request", "Invalid request body: not UTF-8") from None
         except ApiError as exc:
-            raise _AuthError(400, "invalid_request", f"Invalid request body: {exc}") from None
+            raise AuthError(400, "invalid_request", f"Invalid request body: {exc}") from None
         if not isinstance(params, dict):
-            raise _AuthError(400, "invalid_request", "Invalid request body")
+            raise AuthError(400, "invalid_request", "Invalid request body")
         grant = params.get("grant_type")
         if not grant:
-            raise _AuthError(400, "invalid_request", "Missing required parameter: grant_type")
+            raise AuthError(400, "invalid_request", "Missing required parameter: grant_type")
         if grant != "client_credentials":
-            raise _AuthError(400, "unsupported_grant_type", f"Unsupported grant type: {_clip(grant)}")
+            raise AuthError(400, "unsupported_grant_type", f"Unsupported grant type: {clip(grant)}")
         client_id = str(params.get("client_id") or "")
         fail = {"client_id": client_id, "ip": ip, "headers": headers}
         if client_id != self.client_id or not hmac.compare_digest(
             str(params.get("client_secret") or "").encode(), self.client_secret.encode()
         ):
             self._log("feccft", "Unauthorized", **fail, durable=False)
-            raise _AuthError(401, "access_denied", "Unauthorized")
+            raise AuthError(401, "access_denied", "Unauthorized")
         audience = params.get("audience")
         if not audience:
             message = "No audience parameter was provided, and no default audience has been configured"
             self._log("feccft", message, **fail, durable=False)
-            raise _AuthError(403, "access_denied", message)
+            raise AuthError(403, "access_denied", message)
         if not isinstance(audience, str) or audience not in self._audiences(headers):
-            message = f"Service not enabled within domain: {_clip(audience, 200)}"
+            message = f"Service not enabled within domain: {clip(audience, 200)}"
             self._log("feccft", message, **fail, durable=False)
-            raise _AuthError(403, "access_denied", message)
+            raise AuthError(403, "access_denied", message)
         iat = int(self._epoch(self._clock()))
         claims = {
             "iss": f"https://{self.domain}/", "sub": f"{client_id}@clients", "aud": audience,
@@ -690,17 +603,17 @@ class Emulator:
     def _authenticate(self, headers: Any) -> str:
         token = self._bearer(headers)
         if token is None:
-            raise _Unauthenticated.api(401, "Missing authentication")
+            raise Unauthenticated.api(401, "Missing authentication")
         claims = self._claims(token)
         if claims is None:
-            raise _Unauthenticated.api(401, "Invalid token", "invalid_token")
+            raise Unauthenticated.api(401, "Invalid token", "invalid_token")
         if not isinstance(claims.get("exp"), int) or self._epoch(self._clock()) >= claims["exp"]:
-            raise _Unauthenticated.api(401, EXPIRED_TOKEN, "invalid_token")
+            raise Unauthenticated.api(401, EXPIRED_TOKEN, "invalid_token")
         aud = claims.get("aud")
         auds = [aud] if isinstance(aud, str) else [a for a in aud if isinstance(a, str)] if isinstance(aud, list) else []
         if not set(auds) & self._audiences(headers):
             shown = " ".join(auds) if auds else "(none)"
-            raise _Unauthenticated.api(401, f"Bad audience: {_clip(shown, 200)}", "invalid_token")
+            raise Unauthenticated.api(401, f"Bad audience: {clip(shown, 200)}", "invalid_token")
         return str(claims.get("azp", ""))
 
     def _caller(self, headers: Any) -> str:
@@ -711,26 +624,26 @@ class Emulator:
 
     # ------------------------------------------------------------------ hooks
 
-    def _list_hooks(self, ctx: _Call) -> tuple[int, Any]:
+    def _list_hooks(self, ctx: Call) -> tuple[int, Any]:
         q = ctx.query
         hooks = [self._public(h) for h in self.hooks.values()]
         if "enabled" in q:
-            enabled = _query_bool(q, "enabled")
+            enabled = query_bool(q, "enabled")
             hooks = [h for h in hooks if h["enabled"] is enabled]
         if "triggerId" in q:
             if q["triggerId"] not in TRIGGER_IDS:
-                raise ApiError.query(f"No enum match for: \"{_clip(q['triggerId'])}\"", "triggerId")
+                raise ApiError.query(f"No enum match for: \"{clip(q['triggerId'])}\"", "triggerId")
             hooks = [h for h in hooks if h["triggerId"] == q["triggerId"]]
-        page_items, start, limit = _paginate(hooks, q, page_all=True)
-        page_items = _select_fields(page_items, q)
-        if _query_bool(q, "include_totals", False):
+        page_items, start, limit = paginate(hooks, q, page_all=True)
+        page_items = select_fields(page_items, q)
+        if query_bool(q, "include_totals", False):
             return 200, {"hooks": page_items, "start": start, "limit": limit, "total": len(hooks)}
         return 200, page_items
 
-    def _get_hook(self, ctx: _Call, hook_id: str) -> tuple[int, Any]:
-        return 200, _select_fields([self._public(self._hook(hook_id))], ctx.query)[0]
+    def _get_hook(self, ctx: Call, hook_id: str) -> tuple[int, Any]:
+        return 200, select_fields([self._public(self._hook(hook_id))], ctx.query)[0]
 
-    def _create_hook(self, ctx: _Call) -> tuple[int, Any]:
+    def _create_hook(self, ctx: Call) -> tuple[int, Any]:
         data = ctx.json()
         self._validate_hook(data, creating=True)
         self._check_conflicts(data, None)
@@ -739,7 +652,7 @@ class Emulator:
         self._sapi(ctx, "Create a hook", 201, hook)
         return 201, self._public(hook)
 
-    def _update_hook(self, ctx: _Call, hook_id: str) -> tuple[int, Any]:
+    def _update_hook(self, ctx: Call, hook_id: str) -> tuple[int, Any]:
         data = ctx.json()
         self._validate_hook(data, creating=False)
         hook = self._hook(hook_id)
@@ -753,7 +666,7 @@ class Emulator:
         self._sapi(ctx, "Update a hook", 201, hook)
         return 201, self._public(hook)
 
-    def _delete_hook(self, ctx: _Call, hook_id: str) -> tuple[int, Any]:
+    def _delete_hook(self, ctx: Call, hook_id: str) -> tuple[int, Any]:
         self._hook(hook_id)
         del self.hooks[hook_id]
         self.secrets.pop(hook_id, None)
@@ -792,7 +705,7 @@ class Emulator:
     @staticmethod
     def _validate_hook(data: Any, *, creating: bool) -> None:
         if not isinstance(data, dict):
-            raise ApiError.payload(f"Expected type object but found type {_json_type(data)}")
+            raise ApiError.payload(f"Expected type object but found type {json_type(data)}")
         allowed = ("name", "script", "triggerId", "enabled", "dependencies") if creating else (
             "name", "script", "enabled", "dependencies")
         extra = [k for k in data if k not in allowed]
@@ -809,18 +722,18 @@ class Emulator:
             if key in data and not isinstance(data[key], kind):
                 expected = {str: "string", bool: "boolean", dict: "object"}[kind]
                 raise ApiError.payload(
-                    f"Expected type {expected} but found type {_json_type(data[key])} on property {key}")
+                    f"Expected type {expected} but found type {json_type(data[key])} on property {key}")
         if "name" in data and not HOOK_NAME.match(data["name"]):
             raise ApiError.payload(
-                f"String does not match pattern {HOOK_NAME.pattern}: {_clip(data['name'])} on property name")
+                f"String does not match pattern {HOOK_NAME.pattern}: {clip(data['name'])} on property name")
         if "script" in data and not data["script"]:
             raise ApiError.payload("String is too short (0 chars), minimum 1 on property script")
         if "triggerId" in data and data["triggerId"] not in TRIGGER_IDS:
-            raise ApiError.payload(f"No enum match for: \"{_clip(data['triggerId'])}\" on property triggerId")
+            raise ApiError.payload(f"No enum match for: \"{clip(data['triggerId'])}\" on property triggerId")
         for name, version in (data.get("dependencies") or {}).items():
             if not isinstance(version, str):
                 raise ApiError.payload(
-                    f"Expected type string but found type {_json_type(version)} on property dependencies.{name}")
+                    f"Expected type string but found type {json_type(version)} on property dependencies.{name}")
 
     def _check_conflicts(self, hook: dict[str, Any], hook_id: str | None) -> None:
         """409 when the name is taken or when a second hook of a trigger would be enabled."""
@@ -839,14 +752,14 @@ class Emulator:
 
     # ------------------------------------------------------------------ secrets
 
-    def _get_secrets(self, ctx: _Call, hook_id: str) -> tuple[int, Any]:
+    def _get_secrets(self, ctx: Call, hook_id: str) -> tuple[int, Any]:
         self._hook(hook_id)
         return 200, dict.fromkeys(self.secrets.get(hook_id, {}), VALUE_NOT_SHOWN)
 
-    def _secrets_body(self, ctx: _Call) -> dict[str, str]:
+    def _secrets_body(self, ctx: Call) -> dict[str, str]:
         data = ctx.json()
         if not isinstance(data, dict):
-            raise ApiError.payload(f"Expected type object but found type {_json_type(data)}")
+            raise ApiError.payload(f"Expected type object but found type {json_type(data)}")
         if not data:
             raise ApiError.payload("Too few properties defined (0), minimum 1")
         self._check_secret_values(data)
@@ -858,9 +771,9 @@ class Emulator:
             if not key:
                 raise ApiError.payload("A secret needs a non-empty name")
             if not isinstance(value, str):
-                raise ApiError.payload(f"Expected type string but found type {_json_type(value)} on property {key}")
+                raise ApiError.payload(f"Expected type string but found type {json_type(value)} on property {key}")
 
-    def _add_secrets(self, ctx: _Call, hook_id: str) -> tuple[int, Any]:
+    def _add_secrets(self, ctx: Call, hook_id: str) -> tuple[int, Any]:
         data = self._secrets_body(ctx)
         self._hook(hook_id)
         current = self.secrets.setdefault(hook_id, {})
@@ -877,7 +790,7 @@ class Emulator:
         self._sapi(ctx, "Add hook secrets", 201, None, secret_keys=sorted(data))
         return 201, None
 
-    def _update_secrets(self, ctx: _Call, hook_id: str) -> tuple[int, Any]:
+    def _update_secrets(self, ctx: Call, hook_id: str) -> tuple[int, Any]:
         data = self._secrets_body(ctx)
         self._hook(hook_id)
         current = self.secrets.setdefault(hook_id, {})
@@ -889,15 +802,15 @@ class Emulator:
         self._sapi(ctx, "Update hook secrets", 201, None, secret_keys=sorted(data))
         return 201, None
 
-    def _delete_secrets(self, ctx: _Call, hook_id: str) -> tuple[int, Any]:
+    def _delete_secrets(self, ctx: Call, hook_id: str) -> tuple[int, Any]:
         keys = ctx.json()
         if not isinstance(keys, list):
-            raise ApiError.payload(f"Expected type array but found type {_json_type(keys)}")
+            raise ApiError.payload(f"Expected type array but found type {json_type(keys)}")
         if not keys:
             raise ApiError.payload("Array is too short (0), minimum 1")
         for key in keys:
             if not isinstance(key, str):
-                raise ApiError.payload(f"Expected type string but found type {_json_type(key)} in the array")
+                raise ApiError.payload(f"Expected type string but found type {json_type(key)} in the array")
         self._hook(hook_id)
         current = self.secrets.setdefault(hook_id, {})
         for key in keys:
@@ -908,39 +821,39 @@ class Emulator:
 
     # ------------------------------------------------------------------ logs
 
-    def _search_logs(self, ctx: _Call) -> tuple[int, Any]:
+    def _search_logs(self, ctx: Call) -> tuple[int, Any]:
         q = ctx.query
         if "from" in q or "take" in q:
             mixed = [k for k in ("q", "sort", "page", "per_page") if k in q]
             if mixed:
                 raise ApiError.query(f"{mixed[0]} cannot be used with from and take (checkpoint mode)", mixed[0])
-            take = _query_int(q, "take", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+            take = query_int(q, "take", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
             start = q.get("from", "")
             entries = [e for e in self.logs if e["log_id"] > start][:take]
-            return 200, _select_fields([copy.deepcopy(e) for e in entries], q)
+            return 200, select_fields([copy.deepcopy(e) for e in entries], q)
         entries = self.logs
         if q.get("q"):
-            match = _log_query(q["q"])
+            match = log_query(q["q"])
             entries = [e for e in entries if match(e)]
         sort = q.get("sort", "date:-1")
         if sort not in ("date:-1", "date:1"):
             raise ApiError.query(f"unsupported sort {sort!r}: use date:1 or date:-1", "sort")
         if sort == "date:-1":
             entries = entries[::-1]
-        page_items, start_at, limit = _paginate(entries, q, page_all=False)
-        page_items = _select_fields([copy.deepcopy(e) for e in page_items], q)
-        if _query_bool(q, "include_totals", False):
+        page_items, start_at, limit = paginate(entries, q, page_all=False)
+        page_items = select_fields([copy.deepcopy(e) for e in page_items], q)
+        if query_bool(q, "include_totals", False):
             return 200, {"start": start_at, "limit": limit, "length": len(page_items), "total": len(entries),
                          "logs": page_items}
         return 200, page_items
 
-    def _get_log(self, ctx: _Call, log_id: str) -> tuple[int, Any]:
+    def _get_log(self, ctx: Call, log_id: str) -> tuple[int, Any]:
         for entry in self.logs:
             if entry["log_id"] == log_id:
                 return 200, copy.deepcopy(entry)
         raise ApiError.api(404, "log not found", "inexistent_log")
 
-    def _sapi(self, ctx: _Call, description: str, status: int, hook: dict[str, Any] | None, *,
+    def _sapi(self, ctx: Call, description: str, status: int, hook: dict[str, Any] | None, *,
               secret_keys: list[str] | None = None) -> None:
         request: dict[str, Any] = {"method": ctx.method.lower(), "path": ctx.path}
         if secret_keys is not None:  # the names only: a log never holds a secret's value
@@ -1017,281 +930,11 @@ class Emulator:
         self._next_log = next_log
 
 
-@dataclass
-class _Call:
-    """What a route handler needs to know about the request it serves."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: bytes
-    client_id: str
-    ip: str
-    user_agent: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"User-Agent": self.user_agent}
-
-    def json(self) -> Any:
-        return _parse_json(self.body)
-
-
-# ---------------------------------------------------------------------------- query helpers
-
-
-def _query_bool(q: dict[str, str], name: str, default: bool | None = None) -> bool:
-    value = q.get(name)
-    if value is None:
-        assert default is not None
-        return default
-    if value not in ("true", "false"):
-        raise ApiError.query(f"Expected type boolean but found type string ({_clip(repr(value))})", name)
-    return value == "true"
-
-
-def _query_int(q: dict[str, str], name: str, default: int, low: int, high: int | None) -> int:
-    if name not in q:
-        return default
-    try:
-        value = int(q[name])
-    except ValueError:
-        raise ApiError.query(f"Expected type integer but found type string ({_clip(repr(q[name]))})", name) from None
-    if value < low:
-        raise ApiError.query(f"Value {_clip(value)} is less than minimum {low}", name)
-    if high is not None and value > high:
-        raise ApiError.query(f"Value {_clip(value)} is greater than maximum {high}", name)
-    return value
-
-
-def _paginate(items: list[Any], q: dict[str, str], *, page_all: bool) -> tuple[list[Any], int, int]:
-    """(page, start, limit). Hooks come all at once when neither page nor per_page is given."""
-    if page_all and "page" not in q and "per_page" not in q:
-        return list(items), 0, len(items)
-    per_page = _query_int(q, "per_page", DEFAULT_PER_PAGE, 0, MAX_PER_PAGE)
-    page = _query_int(q, "page", 0, 0, None)
-    start = page * per_page
-    return list(items[start:start + per_page]), start, per_page
-
-
-def _select_fields(items: list[dict[str, Any]], q: dict[str, str]) -> list[dict[str, Any]]:
-    if not q.get("fields"):
-        return items
-    fields = {f.strip() for f in q["fields"].split(",") if f.strip()}
-    include = _query_bool(q, "include_fields", True)
-    return [{k: v for k, v in item.items() if (k in fields) == include} for item in items]
-
-
-_FIELD_TERM = re.compile(r"^([A-Za-z_][\w.]*):(.*)$", re.S)
-_TEXT_FIELDS = ("description", "type", "client_id", "client_name", "ip", "user_agent", "hostname")
-
-
-def _log_query(text: str) -> Callable[[dict[str, Any]], bool]:
-    """Lucene-ish `q`: terms joined by AND (or spaces); `field:value` (dotted paths, a trailing `*`
-    for a prefix) or plain text that one of the entry's text fields contains."""
-    try:
-        terms = [t for t in shlex.split(text) if t.upper() != "AND"]
-    except ValueError as exc:
-        raise ApiError.query(str(exc), "q") from None
-    if any(t.upper() in ("OR", "NOT") for t in terms):
-        raise ApiError.query("the emulator supports AND only", "q")
-    tests: list[Callable[[dict[str, Any]], bool]] = []
-    for term in terms:
-        m = _FIELD_TERM.match(term)
-        if m:
-            path, value = m.group(1).split("."), m.group(2)
-
-            def field_test(entry: dict[str, Any], path: list[str] = path, value: str = value) -> bool:
-                found: Any = entry
-                for part in path:
-                    if not isinstance(found, dict) or part not in found:
-                        return False
-                    found = found[part]
-                shown = found if isinstance(found, str) else json.dumps(found)
-                return shown.startswith(value[:-1]) if value.endswith("*") else shown == value
-
-            tests.append(field_test)
-        else:
-            needle = term.casefold()
-            tests.append(lambda entry, needle=needle: any(
-                needle in str(entry.get(f, "")).casefold() for f in _TEXT_FIELDS))
-    return lambda entry: all(t(entry) for t in tests)
-
-
-# ---------------------------------------------------------------------------- command line
-
-
-def _rate_arg(text: str) -> RatePlan:
-    try:
-        return RatePlan.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _share_arg(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r}: the fail rate is a share between 0 and 1, e.g. 0.1")
-    return value
-
-
-def _ms_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: the latency is a whole number of milliseconds, 0 or more")
-    return value
-
-
-DROP_FORM = "METHOD:PATH_PREFIX[:COUNT]"
-DROP_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
-
-
-def _drop_arg(text: str) -> tuple[str, str, int]:
-    """"POST:/api/v2/hooks:2" -> ("POST", "/api/v2/hooks", 2); COUNT defaults to 1."""
-    method, _, rest = text.partition(":")
-    prefix, count = rest, 1
-    head, sep, tail = rest.rpartition(":")
-    if sep and tail.lstrip("-").isdigit():
-        prefix, count = head, int(tail)
-    if method.upper() not in DROP_METHODS or not prefix.startswith("/") or count < 1:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: expected {DROP_FORM}, e.g. POST:/api/v2/hooks:1 (METHOD one of {', '.join(DROP_METHODS)}, "
-            f"PATH_PREFIX starting with /, COUNT 1 or more)")
-    return method.upper(), prefix, count
-
-
-def _seconds_arg(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"{text!r}: the idle timeout is a number of seconds above 0, e.g. 30")
-    return value
-
-
-def _printable(text: str) -> str:
-    """A request path as the client sent it, without its control characters reaching the terminal."""
-    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="hooktui emulator",
-        description="Serve a local Auth0 tenant (the Management API subset hooktui uses) over HTTP "
-                    "on loopback, until Ctrl+C.",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
-    parser.add_argument("--rate", type=_rate_arg, default=None, metavar="PLAN",
-                        help=f"rate limit: {RatePlan.FORMS} (default: no limit)")
-    parser.add_argument("--fail-rate", type=_share_arg, default=0.0, metavar="P",
-                        help="share of requests answered 503 without being processed (0 to 1)")
-    parser.add_argument("--latency", type=_ms_arg, default=0, metavar="MS", help="delay before each answer")
-    parser.add_argument("--drop-after-processing", type=_drop_arg, action="append", default=[], metavar=DROP_FORM,
-                        help="process the next COUNT (default 1) requests whose method and path match, then "
-                             "close the connection without answering (repeatable)")
-    parser.add_argument("--idle-timeout", type=_seconds_arg, default=30.0, metavar="S",
-                        help="close a connection that sends nothing for S seconds (default 30)")
-    parser.add_argument("--state", type=Path, default=None, metavar="FILE",
-                        help="keep the tenant in this JSON file (loaded if present, written within 0.15 s of "
-                             "each change and on stop)")
-    parser.add_argument("--client-id", default="hooktui-emulator", metavar="ID")
-    parser.add_argument("--client-secret", default=None, metavar="S",
-                        help="the secret clients must send (default: the emulator's own test secret)")
-    parser.add_argument("--seed", type=int, default=None, help="seed for hook ids and injected failures")
-    parser.add_argument("--quiet", action="store_true", help="do not print a line per request")
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """`hooktui emulator ...`: serve until Ctrl+C (or SIGTERM). Exit 0; 1 if the state file could not
-    be written on the way out (said on stderr); 2 on bad usage."""
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 2
-    given_secret = args.client_secret is not None
+    """`hooktui emulator ...` (emulator_cli.py): serve until Ctrl+C or SIGTERM."""
+    from hooktui.remote.emulator_cli import main as cli_main
 
-    def report(record: RequestRecord) -> None:
-        left = "" if record.remaining_after is None else f"  ({record.remaining_after}/{args.rate.burst} left)"
-        status = "dropped" if record.dropped else str(record.status)
-        print(f"{time.strftime('%H:%M:%S')}  {_printable(record.method):6} {_printable(record.path)}  "
-              f"{status}{left}", flush=True)
-
-    def on_term(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    # Installed before anything is printed: a supervisor that stops us as soon as it reads the
-    # banner must get the clean stop (and the final write of the state), not the default death.
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, on_term)
-    try:
-        return _serve_until_stopped(args, given_secret, report)
-    except KeyboardInterrupt:  # stopped while starting: nothing was served
-        return 0
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _serve_until_stopped(args: argparse.Namespace, given_secret: bool,
-                         report: Callable[[RequestRecord], None]) -> int:
-    try:
-        emulator = Emulator(
-            rate=args.rate, client_id=args.client_id,
-            **({"client_secret": args.client_secret} if given_secret else {}),
-            fail_rate=args.fail_rate, latency_ms=args.latency, state_file=args.state, seed=args.seed,
-            on_request=None if args.quiet else report, idle_timeout=args.idle_timeout,
-        )
-        for method, prefix, count in args.drop_after_processing:
-            emulator.drop_after_processing(method, prefix, count)
-        url = emulator.start(args.host, args.port)
-    except (OSError, ValueError) as exc:
-        print(f"hooktui emulator: {exc}", file=sys.stderr)
-        return 2
-    try:
-        if args.host not in ("127.0.0.1", "localhost", "::1"):
-            print(f"hooktui emulator: warning: listening on {args.host}, reachable beyond this machine "
-                  f"with a known test secret", file=sys.stderr)
-        secret_line = (
-            "AUTH0_CLIENT_SECRET=<the secret you passed with --client-secret>" if given_secret
-            else f"AUTH0_CLIENT_SECRET={emulator.client_secret}"
-        )
-        print(f"Auth0 Management API emulator at {url}")
-        print(f"  rate limit: {args.rate.describe() if args.rate else 'none'}"
-              f"{f'   fail rate: {args.fail_rate:g}' if args.fail_rate else ''}"
-              f"{f'   latency: {args.latency} ms' if args.latency else ''}")
-        print(f"  state: {args.state if args.state else 'in memory'}")
-        for method, prefix, count in args.drop_after_processing:
-            print(f"  dropped after processing: {method} {prefix}* (next {count})")
-        print(f"  idle connections close after {args.idle_timeout:g} s")
-        print(f"  client id: {emulator.client_id}")
-        print("  client secret: " + ("the one given with --client-secret" if given_secret else
-                                     f"{emulator.client_secret} (the emulator's own test secret, not a real credential)"))
-        print("Point hooktui at it:")
-        print(f"  export AUTH0_DOMAIN={url}")
-        print(f"  export AUTH0_CLIENT_ID={emulator.client_id}")
-        print(f"  export {secret_line}")
-        print("Ctrl+C stops it.", flush=True)
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.stop()  # writes what the state file does not have yet
-    if emulator.persist_error:
-        return 1  # already said on stderr
-    print("emulator stopped", flush=True)
-    return 0
+    return cli_main(argv)
 
 
 if __name__ == "__main__":
