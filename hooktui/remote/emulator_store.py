@@ -37,6 +37,16 @@ class StateFile:
         self._lock_fd: int | None = None
         self.lock()
         self._remove_stale_copies()
+        self._restrict()
+
+    def _restrict(self) -> None:
+        # It holds secret values: an existing file left readable by others is closed at once,
+        # not at the next write (which may never come).
+        try:
+            if self.path.stat().st_mode & 0o077:
+                os.chmod(self.path, 0o600)
+        except FileNotFoundError:
+            pass
 
     def lock(self) -> None:
         """Hold the file for this emulator; ValueError if another one holds it."""

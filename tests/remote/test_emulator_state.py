@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
@@ -167,3 +168,34 @@ def test_a_failed_write_is_reported_and_retried(tmp_path, capfd):
         em.flush()  # the change was kept for the next try
     assert hook_id in [h["id"] for h in saved(state)["hooks"]]
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_an_existing_state_file_readable_by_others_is_made_0600_on_open(tmp_path):
+    state = tmp_path / "state.json"
+    with Emulator(state_file=state, seed=2) as em, closing(connect(em)) as api:
+        hook_id = api.post("/api/v2/hooks", json=hook("kept")).json()["id"]
+        api.post(f"/api/v2/hooks/{hook_id}/secrets", json={"API_KEY": "s3cr3t"})
+    state.chmod(0o644)  # as an older version, a copy or an editor may leave it
+    with Emulator(state_file=state):
+        assert state.stat().st_mode & 0o777 == 0o600  # at once, not at the next write
+
+
+def test_the_writer_thread_reports_a_failed_write_once_and_recovers(tmp_path, capfd):
+    state = tmp_path / "state.json"
+    with Emulator(state_file=state, seed=2, persist_interval=0.05) as em, closing(connect(em)) as api:
+        api.post("/api/v2/hooks", json=hook("first"))
+        assert em.wait_persisted(timeout=20)
+        state.unlink()
+        state.mkdir()
+        hook_id = api.post("/api/v2/hooks", json=hook("second")).json()["id"]
+        deadline = time.monotonic() + 20
+        while em.persist_error is None:
+            assert time.monotonic() < deadline, "the failed write was never reported"
+            time.sleep(0.02)
+        assert "state.json" in em.persist_error
+        assert em.state_writes == 1
+        state.rmdir()
+        assert em.wait_persisted(timeout=20), "the writer did not retry after the folder was fixed"
+        assert hook_id in [h["id"] for h in saved(state)["hooks"]]
+    err = capfd.readouterr().err
+    assert err.count("cannot write the emulator's state") == 1 and "Traceback" not in err
