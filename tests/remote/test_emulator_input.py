@@ -346,7 +346,7 @@ def wait_closed(sock: socket.socket) -> bytes:
 
 @pytest.fixture
 def quick() -> Iterator[Emulator]:
-    with Emulator(idle_timeout=0.3) as emulator:
+    with Emulator(idle_timeout=1.0) as emulator:  # long enough that a loaded machine never trips it mid-request
         yield emulator
 
 
