@@ -594,3 +594,11 @@ async def test_an_undeclared_package_names_the_actions_dependencies():
     assert "actions/act.json" in undeclared.error["message"]
     declared = await run(action("", top="const axios = require('axios');", dependencies={"axios": "1.7.9"}))
     assert "hooktui deps install" in declared.error["message"]
+
+
+async def test_pre_user_registration_metadata_for_passwordless_users_is_not_written():
+    event = sample("pre-user-registration")
+    event["connection"] = {"id": "con_1", "name": "email", "strategy": "email"}
+    result = await run(action("api.user.setUserMetadata('lang', 'en');", "pre-user-registration"), event)
+    assert result.ok and result.outcome["user_metadata"] == {}
+    assert any("passwordless" in w for w in result.warnings)

@@ -384,6 +384,11 @@ function makeApi(trigger, event, state, tools) {
     }
     if (!metadataCheck(state, kind, key, value)) return;
     if (value === undefined) return;
+    const strategy = trigger === 'pre-user-registration' && event && event.connection && event.connection.strategy;
+    if (strategy === 'email' || strategy === 'sms') {
+      warnOnce(state, `api.user.set${kind === 'app' ? 'App' : 'User'}Metadata on a passwordless (${strategy}) sign-up: "You cannot currently use pre-user-registration Actions to add metadata to passwordless users"; Auth0 does not write it`);
+      return;
+    }
     const bag = kind === 'app' ? state.appMetadata : state.userMetadata;
     bag[key] = value === null ? null : JSON.parse(JSON.stringify(value));
     metadataSize(state, bag, kind);
