@@ -152,9 +152,13 @@ class HooktuiApp(App[None]):
         self._after_run: dict[str, list[Any]] = {}  # hook -> what to do once its running run ends
         self._known_secrets: dict[str, dict[str, Any]] = {}  # hook -> secret values last read from disk
         self._remote_rows: list[HookRow] = []  # the greyed rows of hooks only on the tenant
+        self._narrow = False  # below 110x30: one pane at a time
+        self._layout: Any = None  # the layout.Layout the grid has now
         # None: the environment's credentials (AUTH0_*) or the user's credentials.toml.
         self.tenant = TenantController(self, credentials)
         self.notes = notes  # lines for the log at start (what the demo has set up, and what to try)
+        self._theme_errors: list[Any] = []
+        self._load_themes()
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -188,7 +192,7 @@ class HooktuiApp(App[None]):
         if self.settings.log_wrap:
             self.log_pane.action_toggle_wrap()
         self.sub_title = str(self.root)
-        self._load_themes()
+        self._themes_ready()
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.editor.switch_key = self.key_for("editor.switch_tab", "f7")
@@ -228,18 +232,30 @@ class HooktuiApp(App[None]):
     # -- themes -------------------------------------------------------------------------------
 
     def _load_themes(self) -> None:
+        """Register the themes and choose one before the stylesheet is first parsed: setting
+        App.theme later reparses every rule (a frame's worth of start-up on two cores)."""
+        from textual.app import App
+
         from hooktui.tui.themes import load_themes, register
 
-        themes, errors = load_themes(user_config_dir(self.env) / "themes")
+        themes, self._theme_errors = load_themes(user_config_dir(self.env) / "themes")
         self._themes = themes
         register(self, themes)
-        if errors:
+        chosen = next((name for name in (self.settings.theme, "hooktui-dark") if name in self.available_themes), None)
+        if chosen is not None and chosen != self.theme:
+            # What App._watch_theme does, less the reparse (nothing is parsed yet).
+            self.set_reactive(App.theme, chosen)
+            dark = self.current_theme.dark
+            self.update_classes({**{name: False for name in self.classes if name.startswith("-theme-")},
+                                 f"-theme-{chosen}": True, "-dark-mode": dark, "-light-mode": not dark},
+                                update=False)
+            self._refresh_truecolor_filter(self.ansi_theme)
+
+    def _themes_ready(self) -> None:
+        if self._theme_errors:
             # One notification for every bad theme file, each named with its problem.
-            self.notify("\n".join(str(e) for e in errors), title="themes", severity="warning", timeout=12)
-        if self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
-        elif "hooktui-dark" in self.available_themes:
-            self.theme = "hooktui-dark"
+            self.notify("\n".join(str(e) for e in self._theme_errors), title="themes", severity="warning",
+                        timeout=12)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._apply_editor_theme()
 
@@ -275,7 +291,7 @@ class HooktuiApp(App[None]):
             self._apply_size(event.size.width, event.size.height)
 
     def _apply_size(self, width: int, height: int) -> None:
-        self._main.set_class(plan_layout(width, height, 0).mode == "single", "-narrow")
+        self._narrow = plan_layout(width, height, 0).mode == "single"
         self._show_active()
 
     @on(HookList.WidthWanted)
@@ -286,19 +302,27 @@ class HooktuiApp(App[None]):
     def _show_active(self) -> None:
         layout = plan_layout(self.size.width, self.size.height, self.hook_list.wanted_width, zoomed=self.zoomed)
         single = layout.mode == "single"
-        for mode in ("wide", "medium", "single"):
-            self._main.set_class(layout.mode == mode, f"-{mode}")
-        grid = self._main.query_one("#panes").styles
-        grid.grid_size_columns, grid.grid_size_rows = layout.grid_size
-        grid.grid_columns, grid.grid_rows = layout.grid_columns, layout.grid_rows
+        # A class changed on the screen restyles every widget: one change at most per call.
+        screen = self._main
+        wanted = {f"-{layout.mode}", *(["-narrow"] if self._narrow else [])}
+        stale = [name for name in ("-wide", "-medium", "-single", "-narrow") if name in screen.classes
+                 and name not in wanted]
+        if stale:
+            screen.remove_class(*stale)
+        if fresh := [name for name in sorted(wanted) if name not in screen.classes]:
+            screen.add_class(*fresh)
+        if layout != self._layout:
+            self._layout = layout
+            grid = screen.query_one("#panes").styles
+            grid.grid_size_columns, grid.grid_size_rows = layout.grid_size
+            grid.grid_columns, grid.grid_rows = layout.grid_columns, layout.grid_rows
         active = self.active_pane
         for pane in PANES:
-            widget = self._pane(pane)
-            widget.set_class(pane == active, "-active")
-            widget.display = not single or pane == active
+            self._pane(pane).display = not single or pane == active
         bar = self.pane_bar
-        bar.display = self._main.has_class("-narrow")
-        bar.show(self.active_pane, {pane: self.key_for(f"app.focus_{pane}", key) for pane, key in PANE_KEYS.items()})
+        bar.display = self._narrow
+        if self._narrow:
+            bar.show(active, {pane: self.key_for(f"app.focus_{pane}", key) for pane, key in PANE_KEYS.items()})
         if not single or active == "tester":
             self.flash_line.clear()  # the payload tester is on screen: it says its own news
 

@@ -138,6 +138,7 @@ class ConsoleFooter(Footer):
         self._pane_actions = pane_actions
         self._keep = set(keep)  # actions the footer never drops for room (help, run)
         self._width = 0
+        self._shown: tuple[Any, ...] = ()  # what the footer shows now (see _signature)
 
     def _fitting(self, ordered: list[tuple[Any, bool, str]], palette: bool) -> list[tuple[Any, bool, str]]:
         """What fits on one line: the least important keys (the last ones) go first, except
@@ -155,22 +156,15 @@ class ConsoleFooter(Footer):
             del kept[drop]
         return kept
 
-    def on_resize(self, event: Any) -> None:
-        if event.size.width != self._width:
-            self._width = event.size.width
-            if self._bindings_ready:
-                self.call_after_refresh(self.recompose)
-
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
-            return
+    def _keys(self) -> tuple[list[tuple[Any, bool, str]], tuple[Any, bool, str] | None]:
+        """The keys to show, in order, and the palette's (docked right)."""
         active = self.screen.active_bindings
         single = self.screen.has_class("-single")
         own: list[tuple[Any, bool, str]] = []
         shared: list[tuple[int, Any, bool, str]] = []
         seen: set[str] = set()
-        palette = getattr(self.app, "COMMAND_PALETTE_BINDING", "ctrl+p")
-        for key, (node, binding, enabled, tooltip) in active.items():
+        palette_key = getattr(self.app, "COMMAND_PALETTE_BINDING", "ctrl+p")
+        for node, binding, enabled, tooltip in active.values():
             if not binding.show or binding.action in seen or binding.action == "command_palette":
                 continue
             seen.add(binding.action)
@@ -180,15 +174,46 @@ class ConsoleFooter(Footer):
                 shared.append((self._global_order[binding.action], binding, enabled, tooltip))
             else:
                 own.append((binding, enabled, tooltip))
+        palette = None
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and palette_key in active:
+            _node, binding, enabled, _tooltip = active[palette_key]
+            palette = (binding, enabled, binding.tooltip or binding.description)
         ordered = own + [(b, e, t) for _, b, e, t in sorted(shared, key=lambda item: item[0])]
-        ordered = self._fitting(ordered, palette in active)
-        self.styles.grid_size_columns = len(ordered)
-        for binding, enabled, tooltip in ordered:
+        return self._fitting(ordered, palette is not None), palette
+
+    def _signature(self) -> tuple[Any, ...]:
+        keys, palette = self._keys()
+        return tuple((b.key, b.description, e) for b, e, _ in keys), palette is not None and palette[1]
+
+    def bindings_changed(self, screen: Any) -> None:
+        # Focus moves change the bindings many times (at start-up, every Tab): the footer is
+        # rebuilt (a remount of every key) only when what it shows changes.
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        self.call_after_refresh(self._recompose_if_changed)
+
+    async def _recompose_if_changed(self) -> None:
+        if self.is_attached and self._signature() != self._shown:
+            await self.recompose()
+
+    def on_resize(self, event: Any) -> None:
+        if event.size.width != self._width:
+            self._width = event.size.width
+            if self._bindings_ready:
+                self.call_after_refresh(self._recompose_if_changed)
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        keys, palette = self._keys()
+        self._shown = tuple((b.key, b.description, e) for b, e, _ in keys), palette is not None and palette[1]
+        self.styles.grid_size_columns = len(keys)
+        for binding, enabled, tooltip in keys:
             yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description,
                             binding.action, disabled=not enabled,
                             tooltip=tooltip).data_bind(compact=Footer.compact)
-        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and palette in active:
-            _node, binding, enabled, tooltip = active[palette]
+        if palette is not None:
+            binding, enabled, tooltip = palette
             yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description,
-                            binding.action, classes="-command-palette", disabled=not enabled,
-                            tooltip=binding.tooltip or binding.description)
+                            binding.action, classes="-command-palette", disabled=not enabled, tooltip=tooltip)
