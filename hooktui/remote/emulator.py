@@ -571,11 +571,10 @@ class Emulator:
         called (the official SDKs ask for https://{domain}/api/v2/; hooktui asks for its base URL).
         A token is good only where it was minted: another emulator's host is another tenant."""
         hosts = {f"https://{self.domain}"}
-        host = (headers.get("Host") or "").strip().lower()
+        # An HTTP/1.0 client may send no Host: then it called the address we listen on.
+        host = (headers.get("Host") or self.base_url.partition("://")[2]).strip().lower()
         if host:
             hosts |= {f"http://{host}", f"https://{host}"}
-        elif self.base_url:  # an HTTP/1.0 client without a Host header
-            hosts.add(self.base_url)
         return {f"{h}/api/v2/" for h in hosts}
 
     def _sign(self, claims: dict[str, Any]) -> str:

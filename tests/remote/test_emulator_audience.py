@@ -97,3 +97,22 @@ def test_a_foreign_audience_cannot_get_a_token(pair):
     refused = mint(b, f"{a.base_url}/api/v2/")
     assert refused.status_code == 403
     assert refused.json()["error"] == "access_denied"
+
+
+def test_a_request_without_a_host_header_is_checked_against_the_emulator_address(pair):
+    a, b = pair
+    import socket
+
+    def get_without_host(em: Emulator, token: str) -> bytes:
+        port = int(em.base_url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+            sock.sendall(f"GET /api/v2/hooks HTTP/1.0\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        return data.split(b"\r\n", 1)[0]
+
+    for scheme in ("http", "https"):
+        token = bearer(a, f"{scheme}://{host_of(a)}/api/v2/")
+        assert b" 200 " in get_without_host(a, token), scheme
+        assert b" 401 " in get_without_host(b, token), scheme
