@@ -1,6 +1,6 @@
 """`hooktui emulator ...`: the emulator's command line (its own argparse, so that every flag is
 documented by `hooktui emulator --help`), the banner with the variables to export, and a clean stop
-on Ctrl+C or SIGTERM that writes the state file before exiting."""
+on Ctrl+C, SIGTERM or SIGHUP (its terminal closed) that writes the state file before exiting."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ def _ms_arg(text: str) -> int:
 
 
 DROP_FORM = "METHOD:PATH_PREFIX[:COUNT]"
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 DROP_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 
 
@@ -107,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`hooktui emulator ...`: serve until Ctrl+C (or SIGTERM). Exit 0; 1 if the state file could not
+    """`hooktui emulator ...`: serve until Ctrl+C (or SIGTERM, SIGHUP). Exit 0; 1 if the state file could not
     be written on the way out (said on stderr); 2 on bad usage."""
     parser = build_parser()
     try:
@@ -129,14 +130,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # banner must get the clean stop (and the final write of the state), not the default death.
     previous = None
     if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, on_term)
+        previous = {signum: signal.signal(signum, on_term) for signum in STOP_SIGNALS}
     try:
         return _serve_until_stopped(args, given_secret, report)
     except KeyboardInterrupt:  # stopped while starting: nothing was served
         return 0
     finally:
         if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 def _serve_until_stopped(args: argparse.Namespace, given_secret: bool,
@@ -186,6 +188,9 @@ def _serve_until_stopped(args: argparse.Namespace, given_secret: bool,
         emulator.stop()  # writes what the state file does not have yet
     if emulator.persist_error:
         return 1  # already said on stderr
-    print("emulator stopped", flush=True)
+    try:
+        print("emulator stopped", flush=True)
+    except OSError:  # stopped by SIGHUP: the terminal is gone
+        pass
     return 0
 

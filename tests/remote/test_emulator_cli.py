@@ -81,13 +81,15 @@ def test_a_bad_drop_rule_is_a_usage_error_naming_the_form(value):
     assert "METHOD:PATH_PREFIX[:COUNT]" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_a_write_answered_before_sigterm_is_on_disk(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=["TERM", "HUP", "INT"])
+def test_a_write_answered_before_a_stop_signal_is_on_disk(tmp_path, signum):
+    """SIGHUP too: closing the terminal the emulator runs in is a clean stop, not a lost write."""
     state = tmp_path / "tenant.json"
     with emulator("--quiet", "--state", str(state)) as (proc, url, _):
         with closing(client(url)) as api:
             hook_id = api.post("/api/v2/hooks", json=hook("last")).json()["id"]
             assert api.post(f"/api/v2/hooks/{hook_id}/secrets", json={"K": "v"}).status_code == 201
-        proc.send_signal(signal.SIGTERM)  # at once: the batched write has not happened yet
+        proc.send_signal(signum)  # at once: the batched write has not happened yet
         assert proc.wait(timeout=20) == 0
     data = json.loads(state.read_text())
     assert [h["id"] for h in data["hooks"]] == [hook_id] and data["secrets"][hook_id] == {"K": "v"}
