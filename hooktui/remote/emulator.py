@@ -218,6 +218,9 @@ class Emulator:
 
     `fail_rate` and `latency_ms` are plain attributes: tests may change them while it runs.
     `hooks`, `secrets` and `logs` are the tenant's state; read them once requests are done.
+    `idle_timeout` (seconds without a byte before a connection is closed) and `max_body` (bytes)
+    bound what one client can hold; with `state_file`, changes reach the file within
+    `persist_interval` seconds and on `stop()` (`flush()` and `wait_persisted()` for tests).
     """
 
     def __init__(
