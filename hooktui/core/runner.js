@@ -457,7 +457,7 @@ class Sandbox {
       // (an explicit --max-semi-space-size costs ~40 ms at every start; V8's default is 16 MB)
       `--max-old-space-size=${this.opts.memoryMb}`,
       SANDBOX,
-      JSON.stringify({ nodeModulesBase: this.opts.nodeModulesBase }),
+      JSON.stringify({ nodeModulesBase: this.opts.nodeModulesBase, kind: this.spareKind }),
     ];
   }
 

@@ -487,16 +487,42 @@ function warmUp(done) {
     source: "module.exports = function (client, scope, audience, context, cb) { console.log('warm', { up: 1 }); cb(null, { scope: scope }); };",
   };
   warmedUp = () => {
-    silent = false;
     assigned = null;
-    lastRunId = null;
     scripts.clear();
-    setImmediate(() => {
-      prepareSpare();
-      done();
-    });
+    const finish = () => {
+      silent = false;
+      assigned = null;
+      lastRunId = null;
+      scripts.clear();
+      setImmediate(() => {
+        prepareSpare();
+        done();
+      });
+    };
+    if (config.kind === 'action') warmUpAction(finish);
+    else finish();
   };
   start({ id: 'warm-up', payload: { client: { metadata: {} }, scope: ['warm'], audience: 'warm' }, secrets: {}, logLimit: 10 });
+}
+
+// A sandbox for actions also runs one silent action through its path (the api, the module
+// scope and its watch), so that the run right after an edit does not compile them.
+function warmUpAction(done) {
+  assigned = {
+    name: '(warm-up action)', version: 0, kind: 'action', trigger: 'post-login', filename: 'hooktui-warm-up-action.js',
+    dependencies: {}, metaFile: null,
+    source: "let n = 0;\nexports.onExecutePostLogin = async (event, api) => { n += 1; console.log('warm', n);\n" +
+      "  api.accessToken.setCustomClaim('https://warm.example/a', 1).idToken.setCustomClaim('https://warm.example/b', [2]);\n" +
+      "  api.user.setAppMetadata('a', 1); api.cache.get('x'); };",
+  };
+  warmedUp = () => {
+    moduleScope = null;
+    actionWantsSpare = false;
+    done();
+  };
+  const event = { user: { user_id: 'warm', app_metadata: {}, user_metadata: {} }, client: {}, connection: {}, request: {}, tenant: {},
+    transaction: {} };
+  startAction({ id: 'warm-up-action', event, secrets: {}, cache: {}, logLimit: 10 });
 }
 
 function emitLog(run, level, text) {
