@@ -7,7 +7,7 @@ hanging thread or a traceback:
   Transfer-Encoding (the request-smuggling pair) is a 400 and closes the connection;
 - http.server's own refusals (a 64 kB header line, 100+ headers, a 64 kB request line, an unknown
   version) are JSON, not its HTML page;
-- every method reaches the router (a HEAD or PROPFIND is a 404, as on Auth0, not a 501);
+- every method reaches the router (a HEAD or PROPFIND is a 404 like an unknown path, not a 501);
 - each connection has a socket timeout (`idle_timeout`): a silent client, half a header or half a
   declared body frees its thread once the timeout passes without a byte.
 """
