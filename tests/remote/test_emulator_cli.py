@@ -101,3 +101,19 @@ def test_idle_timeout_flag(tmp_path):
     proc = subprocess.run([str(HOOKTUI), "emulator", "--idle-timeout", "0"], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 2 and "--idle-timeout" in proc.stderr
+
+
+def test_the_request_log_never_prints_a_client_s_control_characters():
+    """A request line is the client's bytes: an escape sequence must not reach the terminal."""
+    import socket
+
+    with emulator() as (proc, url, _):
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+            sock.sendall(b"GET /api/v2/\x1b[2J\x1b]0;owned\x07hooks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            while sock.recv(65536):
+                pass
+        line = proc.stdout.readline()
+    assert "/api/v2/" in line and "404" in line
+    assert "\x1b" not in line and "\x07" not in line
+    assert "\\x1b[2J" in line
