@@ -242,31 +242,58 @@ async def reloads_and_memory(ws: Workspace, reloads: int, pause: float, warmup: 
     }
 
 
+def measure_actions(ws: Workspace, args: argparse.Namespace) -> tuple[dict[str, float], ...]:
+    (ws.root / "action.js").write_text(ACTION)
+    spec = ActionSpec("bench", "credentials-exchange", ACTION, code_path=str(ws.root / "action.js"))
+    a = asyncio.run(warm_actions(spec, ACTION_EVENT, args.runs))
+    a_fresh = asyncio.run(warm_actions(spec, ACTION_EVENT, args.runs, fresh_scope=True))
+    pl_event = json.loads((Path(__file__).resolve().parent.parent / "sample_payloads" / "actions" / "post-login" /
+                           "01-default.json").read_text())
+    a_pl = asyncio.run(warm_actions(ActionSpec("pl", "post-login", POST_LOGIN), pl_event, args.runs))
+    a_naive = asyncio.run(spawn_per_run(ws, args.spawn_runs, dict(os.environ), action=True))
+    a_spawn = asyncio.run(spawn_per_run(ws, args.spawn_runs, node_environment(), action=True))
+    edits = asyncio.run(action_edits(ws.root, args.action_edits, args.pause))
+    return a, a_fresh, a_pl, a_naive, a_spawn, edits
+
+
+def print_actions(a: dict[str, float], a_fresh: dict[str, float], a_pl: dict[str, float], a_naive: dict[str, float],
+                  a_spawn: dict[str, float], edits: dict[str, float], args: argparse.Namespace) -> None:
+    print()
+    print("actions, credentials-exchange setting one claim (post-login: the Test tab's default event, 3.5 KB)")
+    print(f"{'':40} {'p50 ms':>8} {'p99 ms':>8} {'runs/s':>9}")
+    for label, m in (("action, module scope reused", a), ("action, fresh scope per run", a_fresh),
+                     ("post-login action, default event", a_pl)):
+        print(f"{label + ', sequential':40} {m['p50']:8.3f} {m['p99']:8.3f} {m['rate']:9.0f}")
+        print(f"{label + ', 100 in flight':40} {m['p50_100']:8.3f} {m['p99_100']:8.3f} {m['rate_100']:9.0f}")
+    for label, sp in (("naive", a_naive), ("curated", a_spawn)):
+        print(f"{'action, spawn per run (' + label + ' env)':40} {sp['p50']:8.3f} {sp['p99']:8.3f} {sp['rate']:9.1f}")
+    for label, sp in (("naive", a_naive), ("curated", a_spawn)):
+        print(f"warm action vs spawn ({label}): {sp['p50'] / a['p50']:.0f}x lower p50 latency, {a['rate'] / sp['rate']:.0f}x "
+              f"the sequential throughput, {a['rate_100'] / sp['rate_100']:.0f}x with 100 in flight")
+    print(f"edit + run of an action ({args.pause:g} s apart, a new version each): p50 {edits['p50']:.2f} ms, p99 {edits['p99']:.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5000)
     parser.add_argument("--spawn-runs", type=int, default=100)
     parser.add_argument("--reloads", type=int, default=1000)
     parser.add_argument("--action-edits", type=int, default=200)
+    parser.add_argument("--actions-only", action="store_true", help="measure the actions alone")
     parser.add_argument("--pause", type=float, default=0.15, help="seconds between saves (a person does not save 10 times a second)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         ws = make_workspace(Path(tmp))
+        if args.actions_only:
+            print_actions(*measure_actions(ws, args), args)
+            return
         w = asyncio.run(warm(ws, args.runs))
         # The naive way inherits the whole environment (here: NODE_EXTRA_CA_CERTS, which makes
         # every Node start parse a CA bundle); the curated one is what the executor itself uses.
         naive = asyncio.run(spawn_per_run(ws, args.spawn_runs, dict(os.environ)))
         s = asyncio.run(spawn_per_run(ws, args.spawn_runs, node_environment()))
         r = asyncio.run(reloads_and_memory(ws, args.reloads, args.pause))
-        (ws.root / "action.js").write_text(ACTION)
-        spec = ActionSpec("bench", "credentials-exchange", ACTION, code_path=str(ws.root / "action.js"))
-        a = asyncio.run(warm_actions(spec, ACTION_EVENT, args.runs))
-        a_fresh = asyncio.run(warm_actions(spec, ACTION_EVENT, args.runs, fresh_scope=True))
-        pl_event = json.loads((Path(__file__).resolve().parent.parent / "sample_payloads" / "actions" / "post-login" /
-                               "01-default.json").read_text())
-        a_pl = asyncio.run(warm_actions(ActionSpec("pl", "post-login", POST_LOGIN), pl_event, args.runs))
-        a_spawn = asyncio.run(spawn_per_run(ws, args.spawn_runs, node_environment(), action=True))
-        edits = asyncio.run(action_edits(ws.root, args.action_edits, args.pause))
+        actions = measure_actions(ws, args)
     print(f"executor benchmark (Node {find_node()}), small credentials-exchange payload")
     print(f"{'':40} {'p50 ms':>8} {'p99 ms':>8} {'runs/s':>9}")
     print(f"{'warm, sequential':40} {w['p50']:8.3f} {w['p99']:8.3f} {w['rate']:9.0f}")
@@ -277,17 +304,7 @@ def main() -> None:
     for label, sp in (("naive", naive), ("curated", s)):
         print(f"warm vs spawn ({label}): {sp['p50'] / w['p50']:.0f}x lower p50 latency, {w['rate'] / sp['rate']:.0f}x "
               f"the sequential throughput, {w['rate_100'] / sp['rate_100']:.0f}x with 100 in flight")
-    print()
-    print("actions, credentials-exchange setting one claim (post-login: the Test tab's default event, 3.5 KB)")
-    print(f"{'':40} {'p50 ms':>8} {'p99 ms':>8} {'runs/s':>9}")
-    for label, m in (("action, module scope reused", a), ("action, fresh scope per run", a_fresh),
-                     ("post-login action, default event", a_pl)):
-        print(f"{label + ', sequential':40} {m['p50']:8.3f} {m['p99']:8.3f} {m['rate']:9.0f}")
-        print(f"{label + ', 100 in flight':40} {m['p50_100']:8.3f} {m['p99_100']:8.3f} {m['rate_100']:9.0f}")
-    print(f"{'action, spawn per run (curated env)':40} {a_spawn['p50']:8.3f} {a_spawn['p99']:8.3f} {a_spawn['rate']:9.1f}")
-    print(f"warm action vs spawn: {a_spawn['p50'] / a['p50']:.0f}x lower p50 latency, {a['rate'] / a_spawn['rate']:.0f}x "
-          f"the sequential throughput, {a['rate_100'] / a_spawn['rate_100']:.0f}x with 100 in flight")
-    print(f"edit + run of an action ({args.pause:g} s apart, a new version each): p50 {edits['p50']:.2f} ms, p99 {edits['p99']:.2f} ms")
+    print_actions(*actions, args)
     print()
     print(f"idle: {r['idle_total']:.1f} MB RSS in {r['idle_processes']} sandbox processes + the supervisor "
           f"({r['idle_supervisor']:.1f} MB): {r['per_sandbox']:.1f} MB per sandbox")
