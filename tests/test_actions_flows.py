@@ -124,7 +124,8 @@ async def test_an_action_of_another_trigger_cannot_be_in_the_flow():
 
 async def test_an_empty_flow_lets_the_transaction_through():
     result = await flow("pre-user-registration", [])
-    assert result.ok and result.outcome == {"denied": None} and result.actions == []
+    assert result.ok and result.actions == []
+    assert result.outcome == {"denied": None, "user_metadata": {}, "app_metadata": {}, "user_id": None, "validation_error": None}
 
 
 async def test_the_flow_json_has_each_actions_own_result():

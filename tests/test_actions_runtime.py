@@ -602,3 +602,14 @@ async def test_pre_user_registration_metadata_for_passwordless_users_is_not_writ
     result = await run(action("api.user.setUserMetadata('lang', 'en');", "pre-user-registration"), event)
     assert result.ok and result.outcome["user_metadata"] == {}
     assert any("passwordless" in w for w in result.warnings)
+
+
+async def test_every_result_of_a_trigger_has_one_outcome_shape():
+    async with Executor(timeout=10) as ex:
+        ok = await ex.run_action(action("", name="fine"), sample("post-login"))
+        thrown = await ex.run_action(action("throw new Error('x');", name="throws"), sample("post-login"))
+        timed_out = await ex.run_action(action("await new Promise(() => {});", name="stuck"), sample("post-login"), timeout=0.5)
+        syntax = await ex.run_action(ActionSpec("bad", "post-login", "exports.onExecutePostLogin = async () => {"),
+                                     sample("post-login"))
+    assert timed_out.crash == "timeout" and syntax.error["name"] == "SyntaxError"
+    assert set(ok.outcome) == set(thrown.outcome) == set(timed_out.outcome) == set(syntax.outcome)

@@ -25,6 +25,21 @@ ACTION_TRIGGERS: dict[str, tuple[str, str]] = {
 ACTION_RUNTIMES = ("node22", "node18", "node18-actions")
 COMPILE_ERROR_MESSAGE = "Unable to compile the extensibility code as javascript"
 
+# The outcome of a trigger when nothing was applied (a failure): the same keys as actions_api.js
+# gives a successful run, so that every result of one trigger has one shape.
+_EMPTY = {
+    "post-login": {"denied": None, "access_token_claims": {}, "id_token_claims": {}, "user_metadata": {}, "app_metadata": {},
+                   "scopes": {"added": [], "removed": []}, "multifactor": None, "redirect": None, "validation_error": None,
+                   "challenge": None, "primary_user": None, "transaction_metadata": None, "session": None,
+                   "refresh_token": None, "saml": None, "prompt": None},
+    "credentials-exchange": {"denied": None, "access_token_claims": {}, "target_scopes": None},
+    "pre-user-registration": {"denied": None, "user_metadata": {}, "app_metadata": {}, "user_id": None, "validation_error": None},
+}
+
+
+def empty_outcome(trigger: str) -> dict[str, Any]:
+    return copy.deepcopy(_EMPTY.get(trigger, {"denied": None}))
+
 
 @dataclass(frozen=True)
 class ActionSpec:
@@ -159,12 +174,12 @@ class ActionResult:
             error = data.get("error")
             if status == "error" and not isinstance(error, dict):
                 error = {"name": "Error", "message": "Unknown error", "stack": None}
-            outcome = data.get("outcome") if isinstance(data.get("outcome"), dict) else {"denied": None}
+            outcome = data.get("outcome") if isinstance(data.get("outcome"), dict) else empty_outcome(trigger)
             commands = [c for c in data.get("commands") or [] if isinstance(c, dict)]
         else:
             error = _error_from_envelope(data)
             status = "error"
-            outcome, commands = {"denied": None}, []
+            outcome, commands = empty_outcome(trigger), []
         persisted = str(data.get("persistedLog") or "")
         log_chars = int(data.get("logChars") or 0)
         if log_chars > len(persisted) and log_chars > 256:
@@ -183,7 +198,7 @@ class ActionResult:
 
     @classmethod
     def failed(cls, name: str, trigger: str, run_id: str, message: str, logs: list[Any], crash: str) -> ActionResult:
-        return cls(name, trigger, run_id, "error", [], {"denied": None}, {"name": "Error", "message": message, "stack": None},
+        return cls(name, trigger, run_id, "error", [], empty_outcome(trigger), {"name": "Error", "message": message, "stack": None},
                    logs, 0.0, [], crash=crash)
 
     def to_json(self) -> dict[str, Any]:
@@ -260,13 +275,8 @@ class FlowResult:
         """What the application gets. A failed action fails the whole execution: Auth0 applies
         none of the flow's commands, so nothing of the earlier actions' work remains either."""
         if not self.ok:
-            empty = {k: ({} if isinstance(v, dict) and k != "denied" else None) for k, v in merge_outcomes(
-                [a.outcome for a in self.actions]).items()}
-            if "scopes" in empty:
-                empty["scopes"] = {"added": [], "removed": []}
-            empty["denied"] = None
-            return empty
-        return merge_outcomes([a.outcome for a in self.actions])
+            return empty_outcome(self.trigger)
+        return merge_outcomes([empty_outcome(self.trigger), *(a.outcome for a in self.actions)])
 
     @property
     def denied(self) -> dict[str, Any] | None:
