@@ -613,3 +613,13 @@ async def test_every_result_of_a_trigger_has_one_outcome_shape():
                                      sample("post-login"))
     assert timed_out.crash == "timeout" and syntax.error["name"] == "SyntaxError"
     assert set(ok.outcome) == set(thrown.outcome) == set(timed_out.outcome) == set(syntax.outcome)
+
+
+async def test_on_continue_post_login_is_called_when_asked_and_other_entrypoints_are_refused():
+    spec = ActionSpec("two", "post-login", "exports.onExecutePostLogin = async () => { console.log('execute'); };\n"
+                      "exports.onContinuePostLogin = async () => { console.log('continue'); };")
+    async with Executor(timeout=10) as ex:
+        cont = await ex.run_action(spec, sample("post-login"), entrypoint="onContinuePostLogin")
+        bad = await ex.run_action(spec, sample("post-login"), entrypoint="onExecuteCredentialsExchange")
+    assert logged(cont) == ["continue"]
+    assert bad.error["message"] == "The Action can only be called with valid methods."
