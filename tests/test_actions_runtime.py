@@ -623,3 +623,33 @@ async def test_on_continue_post_login_is_called_when_asked_and_other_entrypoints
         bad = await ex.run_action(spec, sample("post-login"), entrypoint="onExecuteCredentialsExchange")
     assert logged(cont) == ["continue"]
     assert bad.error["message"] == "The Action can only be called with valid methods."
+
+
+SCANNED = r"""
+const axios = require('axios');
+let cache = new Map(), other = 1;
+var counter = 0
+// let commented = 1;
+/* const blocked = 2; */
+const text = "let inString = 3;";
+const tpl = `let inTemplate = ${counter + 1} and ${ `nested ${'x'}` }`;
+const re = /let inRegex = [/]4/g;
+const ratio = counter / 2 / 3;
+function helper() { let inner = 1; return inner; }
+if (counter) { var hoisted = 1; }
+exports.onExecutePostLogin = async (event, api) => { const local = 1; };
+let last = { a: { b: 1 } };
+"""
+
+
+def test_the_scope_scanner_finds_top_level_declarations_only(tmp_path):
+    import subprocess
+
+    from hooktui.core.executor import find_node
+    script = tmp_path / "scan.js"
+    script.write_text(
+        f"const s = require({json.dumps(str(Path(__file__).resolve().parent.parent / 'hooktui' / 'core' / 'action_scope.js'))});\n"
+        "let src = ''; process.stdin.on('data', (d) => (src += d));\n"
+        "process.stdin.on('end', () => console.log(JSON.stringify(s.topLevelNames(src))));\n")
+    out = subprocess.run([find_node(), str(script)], input=SCANNED, capture_output=True, text=True, timeout=30, check=True)
+    assert json.loads(out.stdout) == ["axios", "cache", "other", "counter", "text", "tpl", "re", "ratio", "last"]

@@ -16,6 +16,9 @@ const WRAPPER_PARAMS = ['exports', 'require', 'module', 'console'];
 const READER = '__hooktuiModuleBindings';
 const MAX_DEPTH = 4;
 const MAX_NODES = 2000;
+// Words that start a statement: a top-level declaration's comma list has ended before them.
+const STATEMENT_WORDS = new Set(['var', 'let', 'const', 'function', 'class', 'if', 'for', 'while', 'do', 'switch', 'try',
+  'return', 'throw', 'exports', 'module', 'async', 'export', 'import']);
 
 // Top-level declarations, by a scanner that knows strings, template literals, comments and
 // regular expression literals well enough not to take their contents for code.
@@ -27,6 +30,13 @@ function topLevelNames(source) {
   const n = source.length;
   let prevSignificant = ''; // the last token, to tell a regex literal from a division
   const templateDepths = [];
+  let inDeclaration = false; // between a top-level var/let/const and its end: `, name` declares too
+  const add = (name) => {
+    if (!seen.has(name) && name !== READER) {
+      seen.add(name);
+      names.push(name);
+    }
+  };
   const isIdStart = (c) => /[A-Za-z_$]/.test(c);
   const isId = (c) => /[A-Za-z0-9_$]/.test(c);
   while (i < n) {
@@ -93,23 +103,23 @@ function topLevelNames(source) {
       let j = i;
       while (j < n && isId(source[j])) j += 1;
       const word = source.slice(i, j);
+      if (depth === 0 && STATEMENT_WORDS.has(word) && prevSignificant !== '.') inDeclaration = false;
+      if (depth === 0 && inDeclaration && prevSignificant === ',') add(word);
       if (depth === 0 && (word === 'var' || word === 'let' || word === 'const') && prevSignificant !== '.') {
+        inDeclaration = true;
         let k = j;
         while (k < n && /\s/.test(source[k])) k += 1;
         if (isIdStart(source[k] || '')) {
           let m = k;
           while (m < n && isId(source[m])) m += 1;
-          const name = source.slice(k, m);
-          if (!seen.has(name) && name !== READER) {
-            seen.add(name);
-            names.push(name);
-          }
+          add(source.slice(k, m));
         }
       }
       prevSignificant = word;
       i = j;
       continue;
     }
+    if (c === ';' && depth === 0) inDeclaration = false;
     if (c === '{' || c === '(' || c === '[') depth += 1;
     else if (c === '}' || c === ')' || c === ']') depth = Math.max(0, depth - 1);
     if (!/\s/.test(c)) prevSignificant = c;
