@@ -9,11 +9,14 @@ hanging thread or a traceback:
   version) are JSON, not its HTML page;
 - every method reaches the router (a HEAD or PROPFIND is a 404 like an unknown path, not a 501);
 - each connection has a socket timeout (`idle_timeout`): a silent client, half a header or half a
-  declared body frees its thread once the timeout passes without a byte.
+  declared body frees its thread once the timeout passes without a byte; and a request must be
+  complete within twice that of the connection being ready for it, so that a client trickling a
+  byte at a time cannot hold a thread either.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import sys
@@ -64,6 +67,25 @@ _SERVER_REFUSALS = {
 }
 
 
+class _PacedSocket(io.RawIOBase):
+    """The socket as the request reader sees it: each receive waits at most `idle` seconds, and
+    none starts after `deadline` (monotonic), the end of the time allowed for the whole request."""
+
+    def __init__(self, sock: socket.socket, idle: float) -> None:
+        self.sock, self.idle = sock, idle
+        self.deadline = time.monotonic() + 2 * idle
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request was not complete in time")
+        self.sock.settimeout(min(self.idle, left))
+        return self.sock.recv_into(buffer)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients pool connections
     disable_nagle_algorithm = True  # see emulator.py's docstring: ~45 ms per request otherwise
@@ -74,6 +96,12 @@ class Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         self.timeout = self.server.emulator.idle_timeout  # StreamRequestHandler applies it to the socket
         super().setup()
+        self._paced = _PacedSocket(self.connection, self.timeout)
+        self.rfile = io.BufferedReader(self._paced)
+
+    def _ready_for_next_request(self) -> None:
+        self._paced.deadline = time.monotonic() + 2 * self._paced.idle
+        self.connection.settimeout(self._paced.idle)  # for the answer's writes
 
     def __getattr__(self, name: str) -> Any:
         # http.server looks up do_<METHOD>; every method goes to the router, which knows what exists.
@@ -105,6 +133,15 @@ class Handler(BaseHTTPRequestHandler):
         except _Refusal as refusal:
             self._refuse(refusal)
             return
+        # The request is in: the tenant's work and the answer do not count against its deadline.
+        self._paced.deadline = float("inf")
+        self.connection.settimeout(self._paced.idle)
+        try:
+            self._answer(body)
+        finally:
+            self._ready_for_next_request()
+
+    def _answer(self, body: bytes) -> None:
         out = self.server.emulator._handle(self.command, self.path, self.headers, body, self.client_address[0])
         if out.latency:
             time.sleep(out.latency)

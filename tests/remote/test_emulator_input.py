@@ -383,3 +383,28 @@ def test_the_response_phrase_never_echoes_the_request(em):
     status, _, body = exchange(em, b"GET /x HTTP/1.1\x0b\r\nHost: x\r\n\r\n")
     assert 400 <= status < 500
     assert re.fullmatch(rb"[ -~]*", body), body  # plain printable JSON
+
+
+def test_a_client_trickling_its_headers_is_closed_too(quick):
+    """Each byte arrives before the idle timeout, so only a limit on the whole request can end it:
+    a request must be complete within twice the idle timeout of the connection being ready."""
+    stop = threading.Event()
+    with socket.create_connection(("127.0.0.1", port(quick)), timeout=DEADLINE) as sock:
+        sock.sendall(b"GET /api/v2/hooks HTTP/1.1\r\n")
+
+        def trickle() -> None:
+            while not stop.is_set():
+                try:
+                    sock.sendall(b"X")
+                except OSError:
+                    return
+                stop.wait(0.2)
+
+        sender = threading.Thread(target=trickle, daemon=True)
+        sender.start()
+        try:
+            received = wait_closed(sock)
+        finally:
+            stop.set()
+            sender.join(DEADLINE)
+    assert b"200 OK" not in received
