@@ -653,3 +653,12 @@ def test_the_scope_scanner_finds_top_level_declarations_only(tmp_path):
         "process.stdin.on('end', () => console.log(JSON.stringify(s.topLevelNames(src))));\n")
     out = subprocess.run([find_node(), str(script)], input=SCANNED, capture_output=True, text=True, timeout=30, check=True)
     assert json.loads(out.stdout) == ["axios", "cache", "other", "counter", "text", "tpl", "re", "ratio", "last"]
+
+
+def test_one_sample_folder_per_action_trigger_with_the_default_first_and_a_readme():
+    assert sorted(p.name for p in SAMPLES.iterdir() if p.is_dir()) == sorted(ACTION_TRIGGERS)
+    for trigger in ACTION_TRIGGERS:
+        names = sorted(p.name for p in (SAMPLES / trigger).glob("*.json"))
+        assert names[0] == "01-default.json" and 2 <= len(names) - 1 <= 4, (trigger, names)
+        readme = (SAMPLES / trigger / "README.md").read_text()
+        assert all(f"`{n}`" in readme for n in names), trigger
