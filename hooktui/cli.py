@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hooktui import __version__
+from hooktui import cli_action_run as action_run
 from hooktui.cli_actions import action_row, action_table, new_action
 from hooktui.core import deps
 from hooktui.core.action_compile import compile_problems
@@ -191,11 +192,7 @@ def _read_payload(ref: str | None, hook: Hook, ws: Workspace, stdin: TextIO) -> 
         sample = default_payload(hook.trigger)
         return sample.load(), f"{sample.name} (sample)"
     if ref == "-":
-        try:
-            text = stdin.buffer.read().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise PayloadError("<stdin>", f"not UTF-8 text (byte {exc.start})") from None
-        return parse_payload(text, "<stdin>"), "from stdin"
+        return _stdin_payload(stdin), "from stdin"
     try:
         found = find_payload(ref, hook.trigger, ws.root, hook.deployed_name,
                              payloads_dir=ws.config.payloads_dir)
@@ -272,9 +269,29 @@ def _print_result(term: Terminal, ws: Workspace, hook: Hook, result: RunResult, 
         term.out(term.paint(f"warning: {result.logs_dropped} log line(s) were dropped", "yellow"))
 
 
+def _stdin_payload(stdin: TextIO) -> Any:
+    try:
+        text = stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PayloadError("<stdin>", f"not UTF-8 text (byte {exc.start})") from None
+    return parse_payload(text, "<stdin>")
+
+
 def cmd_run(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     ws = _open_workspace(args)
-    hook = ws.hook(args.hook)
+    if args.trigger is not None:
+        if args.hook is not None:
+            raise CliError(f"give a name or --trigger, not both: `hooktui run {args.hook}` runs one action, "
+                           f"`hooktui run --trigger {args.trigger}` the actions bound to the trigger")
+        return _run_flow(args, term, stdin, ws)
+    if args.hook is None:
+        raise CliError("name the hook or action to run (`hooktui list` shows them), or a trigger's flow with --trigger")
+    target = action_run.find_target(ws, args.hook, args.kind)
+    if not isinstance(target, Hook):
+        return _run_action(args, term, stdin, ws, target)
+    if args.fresh_scope:
+        raise CliError("--fresh-scope is for actions: a hook's webtask runs each request in its own scope already")
+    hook = target
     script_problems = ws.script_problems(hook)
     blockers = _run_blockers(hook) + [p for p in script_problems if p.severity == "error"]
     if blockers:
@@ -303,6 +320,75 @@ def cmd_run(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     else:
         _print_result(term, ws, hook, result, redact)
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _run_action(args: argparse.Namespace, term: Terminal, stdin: TextIO, ws: Workspace, action: Any) -> int:
+    blockers = action_run.run_blockers(action)
+    if blockers:
+        listing = "\n  ".join(str(p) for p in blockers)
+        raise CliError(f"action {action.name!r} cannot run until these are fixed:\n  {listing}",
+                       details={"problems": [_problem_json(p) for p in blockers]})
+    for problem in action.problems:
+        term.err(str(problem) if problem.severity == "warning" else f"warning: {problem}")
+    for name in action.missing_secrets():
+        term.warn(f"secret {name} has no value in {_rel(ws, action.meta_path)} (an export keeps values on the tenant): "
+                  f"event.secrets.{name} is undefined in this run; set a value, or a ##{name}## keyword")
+    spec = action_run.action_spec(ws, action)
+    event, source = action_run.read_event(args.payload, spec.trigger_id, ws, action.name,
+                                          lambda: _stdin_payload(stdin))
+    redact = action_run.redactor_for([action])
+    find_node()
+    on_log = None
+    if not args.json:
+        term.out(term.paint(f"running action {action.name} ({spec.trigger_id} {spec.version}) with event {source}", "dim"))
+        on_log = lambda event: _print_log(term, redact, event)  # noqa: E731
+
+    async def go() -> Any:
+        async with Executor(ws, timeout=args.timeout) as executor:
+            return await executor.run_action(spec, event, fresh_scope=args.fresh_scope, on_log=on_log)
+
+    result = asyncio.run(go())
+    if args.json:
+        term.out(_dumps(redact.value(result.to_json())))
+    else:
+        for line in action_run.action_lines(ws, result, term.paint):
+            term.out(redact.text(line))
+    return EXIT_OK if result.ok and not result.denied else EXIT_FAILED
+
+
+def _run_flow(args: argparse.Namespace, term: Terminal, stdin: TextIO, ws: Workspace) -> int:
+    actions = action_run.flow_actions(ws, args.trigger)
+    blocked = {a.name: action_run.run_blockers(a) for a in actions}
+    blocked = {name: problems for name, problems in blocked.items() if problems}
+    if blocked:
+        listing = "\n  ".join(str(p) for problems in blocked.values() for p in problems)
+        raise CliError(f"the {args.trigger} flow cannot run until these are fixed:\n  {listing}",
+                       details={"problems": [_problem_json(p) for ps in blocked.values() for p in ps]})
+    for action in actions:
+        for name in action.missing_secrets():
+            term.warn(f"secret {name} of {action.name} has no value in {_rel(ws, action.meta_path)}: "
+                      f"event.secrets.{name} is undefined in this run")
+    specs = [action_run.action_spec(ws, a) for a in actions]
+    event, source = action_run.read_event(args.payload, args.trigger, ws, None, lambda: _stdin_payload(stdin))
+    redact = action_run.redactor_for(actions)
+    find_node()
+    on_log = None
+    if not args.json:
+        names = ", ".join(a.name for a in actions)
+        term.out(term.paint(f"running the {args.trigger} flow ({names}) with event {source}", "dim"))
+        on_log = lambda event: _print_log(term, redact, event)  # noqa: E731
+
+    async def go() -> Any:
+        async with Executor(ws, timeout=args.timeout) as executor:
+            return await executor.run_flow(args.trigger, specs, event, fresh_scope=args.fresh_scope, on_log=on_log)
+
+    flow = asyncio.run(go())
+    if args.json:
+        term.out(_dumps(redact.value(flow.to_json())))
+    else:
+        for line in action_run.flow_lines(ws, flow, term.paint):
+            term.out(redact.text(line))
+    return EXIT_OK if flow.ok and not flow.denied else EXIT_FAILED
 
 
 # ---------------------------------------------------------------------------- validate
@@ -720,13 +806,24 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    run = command("run", cmd_run, "run a hook locally with a test payload", [where, as_json],
-                  description="Run a workspace hook in the local Node.js sandbox, as Auth0 would, and "
-                              "show its console output and result.")
-    run.add_argument("hook", metavar="HOOK", help="the hook's name (or its .json file's stem)")
+    run = command("run", cmd_run, "run a hook, an action or a trigger's flow locally on a test payload",
+                  [where, as_json],
+                  description="Run a workspace hook or action in the local Node.js sandbox, as Auth0 would, "
+                              "and show its console output and what the application receives. With --trigger, "
+                              "run the actions bound to that trigger in triggers/triggers.json, in order.")
+    run.add_argument("hook", metavar="NAME", nargs="?",
+                     help="the hook's or action's name (or its .json file's stem)")
+    run.add_argument("--trigger", metavar="TRIGGER",
+                     help="run this action trigger's flow: its bound actions in binding order")
+    run.add_argument("--kind", choices=("hook", "action"),
+                     help="which one NAME means when a hook and an action share it")
+    run.add_argument("--fresh-scope", action="store_true",
+                     help="actions: a new module scope for this run (by default it is kept across runs of one "
+                          "version, as Auth0's node22 runtime does)")
     run.add_argument("--payload", metavar="FILE|NAME|-",
-                     help="a JSON file, a payload name (a sample such as 'blocked-domain' or one in "
-                          "payloads/<hook>/), or - for stdin; default: the trigger's first sample")
+                     help="a JSON file, a payload name (a sample such as 'blocked-domain', one in "
+                          "payloads/<name>/ or, for actions, payloads/actions/<trigger>/), or - for stdin; "
+                          "default: the trigger's first sample")
     run.add_argument("--timeout", metavar="SECONDS", type=_seconds,
                      help="stop the run after this long (default: [executor] timeout in hooktui.toml, 20)")
 

@@ -230,6 +230,11 @@ def find_payload(
     the names that exist.
     """
     trig = parse_trigger(str(trigger))
+    candidates = available_payloads(trig, workspace_root, hook_name, payloads_dir=payloads_dir)
+    return _find(ref, trig.value, candidates, workspace_root)
+
+
+def _find(ref: str, trigger: str, candidates: list[SamplePayload], workspace_root: Path | None) -> SamplePayload:
     ref = ref.strip()
     # A bare word is a name first: a stray file called "default" in the current folder must not
     # shadow the sample. Anything with a folder separator or a .json suffix is a path first.
@@ -237,12 +242,11 @@ def find_payload(
     if path_like:
         as_path = _as_existing_file(ref, workspace_root)
         if as_path is not None:
-            return SamplePayload(trig.value, payload_name(as_path), as_path, "file")
+            return SamplePayload(trigger, payload_name(as_path), as_path, "file")
         if _looks_like_path(ref):
             raise PayloadError(ref, "no such payload file", hint="check the path or pick a payload by name")
 
     wanted = ref.removesuffix(".json")
-    candidates = available_payloads(trig, workspace_root, hook_name, payloads_dir=payloads_dir)
     for match in (lambda p: p.name == wanted, lambda p: p.stem == wanted):
         for payload in candidates:
             if match(payload):
@@ -250,16 +254,48 @@ def find_payload(
     if not path_like:
         as_path = _as_existing_file(ref, workspace_root)
         if as_path is not None:
-            return SamplePayload(trig.value, payload_name(as_path), as_path, "file")
+            return SamplePayload(trigger, payload_name(as_path), as_path, "file")
 
     names = list(dict.fromkeys(p.name for p in candidates))
     choices = ", ".join(names) if names else "(none)"
     what = "no such file, nor a" if path_like else "no"
     raise PayloadError(
         ref,
-        f"{what} {trig.value} payload with that name; available: {choices}",
+        f"{what} {trigger} payload with that name; available: {choices}",
         hint="or give the path of a .json file",
     )
+
+
+# ---------------------------------------------------------------------------- action events
+# An action's trigger ids are mostly a hook trigger's too, with other bodies: its events live one
+# folder down, in sample_payloads/actions/<trigger>/ and a workspace's payloads/actions/<trigger>/,
+# beside payloads/<action name>/ for one action's own.
+
+
+def sample_events(trigger: str, *, root: Path | None = None) -> list[SamplePayload]:
+    """The shipped events of an action trigger, "01-default" (the dashboard's Test tab) first."""
+    base = Path(root) if root is not None else resources.data_path("sample_payloads")
+    return _scan(base / "actions" / trigger, trigger, "sample")
+
+
+def action_events(trigger: str, workspace_root: Path | None = None, action_name: str | None = None, *,
+                  payloads_dir: str = "payloads") -> list[SamplePayload]:
+    """Every event a run of `trigger` can pick by name: the action's own, the workspace's for the
+    trigger, then the samples."""
+    found: list[SamplePayload] = []
+    if workspace_root is not None:
+        base = Path(workspace_root) / payloads_dir
+        if action_name:
+            found += _scan(base / action_name, trigger, "workspace")
+        found += _scan(base / "actions" / trigger, trigger, "workspace")
+    return found + sample_events(trigger)
+
+
+def find_event(ref: str, trigger: str, workspace_root: Path | None = None, action_name: str | None = None, *,
+               payloads_dir: str = "payloads") -> SamplePayload:
+    """The event `ref` points at: a JSON file's path, or an event name for the action trigger."""
+    return _find(ref, trigger, action_events(trigger, workspace_root, action_name, payloads_dir=payloads_dir),
+                 workspace_root)
 
 
 def _as_existing_file(ref: str, workspace_root: Path | None) -> Path | None:
