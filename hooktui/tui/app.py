@@ -53,6 +53,7 @@ from hooktui.tui.widgets.payload_tester import PayloadTester
 
 SECRET_MASK = "••••••••"
 GLOBAL_ACTIONS = {binding.action.split("(")[0] for binding in GLOBAL_BINDINGS}
+RUNNING_SHOWN_AFTER = 0.08  # seconds a run goes on before the list and the tester say "running"
 
 
 # Private messages: a worker's news for the App's own handlers.
@@ -858,6 +859,14 @@ class HooktuiApp(App[None]):
 
     def _mark_running(self, name: str) -> None:
         self.running.add(name)
+        # Most runs end within a frame or two: drawing "running" first would put a repaint of
+        # the list and the tester between the save and its result (the core loop). A run still
+        # going after RUNNING_SHOWN_AFTER shows it.
+        self.set_timer(RUNNING_SHOWN_AFTER, lambda: self._show_running(name))
+
+    def _show_running(self, name: str) -> None:
+        if name not in self.running:
+            return
         self._update_row(name)
         if name == self.current:
             self.tester.set_running(True)

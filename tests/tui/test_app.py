@@ -144,6 +144,27 @@ async def test_bad_payload_json_runs_nothing(workspace: Path) -> None:
         assert "1:1" in problem
 
 
+async def test_a_run_that_goes_on_says_running_in_the_list_and_the_tester(workspace: Path) -> None:
+    # A quick run draws no "running" (a repaint between a save and its result); a slow one does.
+    (workspace / "hooks" / "token-claims.js").write_text(
+        "module.exports = function (client, scope, audience, context, cb) { setTimeout(function () {"
+        " cb(null, { scope: scope }); }, 600); };\n")
+    app = make_app(workspace)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await ready(app, pilot)
+        await open_hook(app, pilot, "token-claims")
+        await pilot.press("f5")
+
+        def row_state() -> str:
+            return next(r.state for r in app.query_one(HookList).rows if r.name == "token-claims")
+
+        await until(pilot, lambda: row_state() == "running", timeout=5)
+        assert "running token-claims" in text_of(app.query_one("#tester-status", Static))
+        await until(pilot, lambda: "token-claims" in app.last_results, timeout=10)
+        assert row_state() == "success"
+        assert "running" not in text_of(app.query_one("#tester-status", Static))
+
+
 async def test_a_hook_that_never_calls_back_times_out_without_harming_the_console(workspace: Path) -> None:
     (workspace / "hooks" / "token-claims.js").write_text(
         "module.exports = function (client, scope, audience, context, cb) { while (true) {} };\n")
