@@ -76,7 +76,7 @@ def main() -> None:
     latencies = asyncio.run(measure(args.saves))
     print(f"save -> run-on-save result in the log pane, {args.saves} saves (real watcher + executor)")
     print(f"  p50 {statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
-          f"max {max(latencies):.1f} ms (targets: p50 <= 40 ms, p99 <= 80 ms)")
+          f"max {max(latencies):.1f} ms (targets: p50 <= 30 ms, p99 <= 60 ms)")
 
 
 if __name__ == "__main__":

@@ -66,6 +66,8 @@ def spawn_until(argv: list[str], needles: tuple[bytes, ...], cwd: Path, env: dic
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="start without byte-code caches (PYTHONDONTWRITEBYTECODE=1), every module compiled")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp) / "workspace"
@@ -73,6 +75,14 @@ def main() -> None:
         env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor",
                "HOOKTUI_CONFIG_DIR": str(Path(tmp) / "config")}
         env.pop("TEXTUAL", None)
+        # As an installed hooktui starts: from byte-code caches (pip writes them for the
+        # dependencies, Python for hooktui at its first start). A shell that sets
+        # PYTHONDONTWRITEBYTECODE would compile every hooktui module at every start instead.
+        if not args.no_bytecode:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            spawn_until([*HOOKTUI, "-C", str(ws)], (b"token-claims", b"Payload"), ws, env)  # writes them
+        else:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
         # Python itself plus Textual's import: the floor any Textual app starts from.
         floor = []
         for _ in range(args.rounds):
@@ -81,7 +91,8 @@ def main() -> None:
             floor.append(time.perf_counter() - t)
         ready = [spawn_until([*HOOKTUI, "-C", str(ws)], (b"token-claims", b"Payload"), ws, env)
                  for _ in range(args.rounds)]
-    print(f"console start-up over {args.rounds} rounds (120x40 pty, example workspace)")
+    caches = "without byte-code caches" if args.no_bytecode else "byte-code cached"
+    print(f"console start-up over {args.rounds} rounds (120x40 pty, example workspace, {caches})")
     print(f"  python + import textual.app: p50 {statistics.median(floor):.3f} s")
     print(f"  spawn -> hook list painted:  p50 {statistics.median(ready):.3f} s, max {max(ready):.3f} s "
           f"(target <= 0.5 s)")
