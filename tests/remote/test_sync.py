@@ -473,7 +473,7 @@ def test_state_file_is_private_even_when_umask_is_loose(tmp_path):
 
 # ---------------------------------------------------------------------------- the planner's property
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 NAMES = ["h1", "h2", "h3", "h4"]
@@ -551,6 +551,12 @@ def workspace_copy(specs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
 
 @settings(max_examples=int(os.environ.get("HOOKTUI_PROPERTY_EXAMPLES", "30")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(local1=side, remote1=side, local2=side, remote2=side, sync_first=st.booleans(), force=st.booleans())
+# Found by this test: h2 deleted here and h1 made with its script is a rename of h2, whose
+# dependencies changed on the tenant: a conflict, so h2 stays on the tenant as it was.
+@example(local1={"h2": {"trigger": CE, "tag": 0, "enabled": False, "deps": {"lodash": "4.17.21"}, "secrets": {}}},
+         remote1={}, local2={"h1": {"trigger": CE, "tag": 0, "enabled": False, "deps": {}, "secrets": {}}},
+         remote2={"h2": {"trigger": CE, "tag": 0, "enabled": False, "deps": {}, "secrets": {}}},
+         sync_first=True, force=False)
 def test_a_push_makes_the_tenant_what_the_workspace_says_and_leaves_nothing_to_do(
         tmp_path_factory, local1, remote1, local2, remote2, sync_first, force):
     """After a push the tenant holds the workspace's scripts, settings and secret values (read from
@@ -581,9 +587,14 @@ def test_a_push_makes_the_tenant_what_the_workspace_says_and_leaves_nothing_to_d
                 for skip in plan.skipped:  # only what needs --force, and what that leaves blocked
                     assert (not skip.error and ("pull it first" in skip.reason or skip.reason.startswith("conflict"))
                             or "stays enabled" in skip.reason), skip
+            # A skipped hook may be a rename (matched by the script last synced): the tenant's hook
+            # under its old name is the one left alone.
+            async with client(emu) as api:
+                entries = {e.name: e for e in await Syncer(ws, api).entries()}
+            untouched = skipped | {entries[n].remote.name for n in skipped if n in entries and entries[n].remote}
             after, wanted = tenant_copy(emu), workspace_copy(local2)
             for name in set(after) | set(wanted) | set(before):
-                if name in skipped:
+                if name in untouched:
                     assert after.get(name) == before.get(name), (name, plan.to_json())
                 else:
                     assert after.get(name) == wanted.get(name), (name, plan.to_json())
