@@ -100,9 +100,13 @@ def test_layout_120x40_with_a_hook_open_and_a_result(snap_compare, console: Hook
         app.tester._update_status()
         # The stored picture has the cursor in its off phase; with blinking stopped a loaded machine
         # once caught it on. Its phase is set, not left to when the blink timer last fired.
+        # The picture is taken with the focus back in the hook list: a focused editor draws its
+        # cursor wherever its blink and scroll stand when the picture is taken, which a loaded
+        # machine changes.
+        app.hook_list.focus()
+        await until(pilot, lambda: app.hook_list.has_focus_within, "the hook list focused")
         for area in app.query(TextArea):
             area.cursor_blink = False
-            area._cursor_visible = False
         await pilot.pause(0.3)
 
     assert snap_compare(console, terminal_size=(120, 40), run_before=open_and_run)
