@@ -36,14 +36,27 @@ from hooktui.core.config import (
     mask,
     save_credentials,
 )
-from hooktui.core.executor import Executor, ExecutorError, LogEvent, RunResult, find_node
+from hooktui.core.executor import Executor, ExecutorError, find_node
 from hooktui.core.exports import NO_EXPORTS, assigns_exports
-from hooktui.core.payloads import PayloadError, default_payload, find_payload, parse_payload
+from hooktui.core.payloads import (
+    PayloadError,
+    default_payload,
+    find_payload,
+    parse_payload,
+)
 from hooktui.core.redaction import Redactor
+from hooktui.core.results import LogEvent, RunResult
 from hooktui.core.sync import SyncStateError
 from hooktui.core.templates import template_for
 from hooktui.core.triggers import Trigger
-from hooktui.core.workspace import KEYWORDS_ENV, Hook, HookNotFound, Problem, Workspace, WorkspaceError
+from hooktui.core.workspace import (
+    KEYWORDS_ENV,
+    Hook,
+    HookNotFound,
+    Problem,
+    Workspace,
+    WorkspaceError,
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1

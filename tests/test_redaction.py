@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from hooktui.core.executor import LogEvent, RunResult
 from hooktui.core.redaction import Redactor
+from hooktui.core.results import LogEvent, RunResult
 
 # (why the case exists, the hook's secret values, the text shown, what must be shown instead)
 TEXT_CASES = [

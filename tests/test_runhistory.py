@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hooktui.core.executor import LogEvent, RunResult
+from hooktui.core.results import LogEvent, RunResult
 from hooktui.core.runhistory import RunHistory, RunRecord
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from hooktui.core.action_results import ActionResult, ActionSpec, FlowResult
 
 if TYPE_CHECKING:
-    from hooktui.core.executor import LogEvent
+    from hooktui.core.results import LogEvent
 
 # Actions are loaded under this prefix: their names share the runtime with hook names.
 ACTION_PREFIX = "action:"

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hooktui.core.config import mask
-from hooktui.core.executor import LogEvent, RunResult
+from hooktui.core.results import LogEvent, RunResult
 
 
 class Redactor:

@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from hooktui.core.executor import RunResult
+from hooktui.core.results import RunResult
 
 DEFAULT_LIMIT = 50
 

@@ -8,8 +8,7 @@ from typing import Any
 
 from textual.message import Message
 
-from hooktui.core.executor import RunResult
-
+from hooktui.core.results import RunResult
 
 # -- hook list -> app ----------------------------------------------------------------------------
 

@@ -9,9 +9,15 @@ import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from hooktui.core.executor import LogEvent
 from hooktui.core.logbuffer import LogBuffer
-from hooktui.tui.widgets.log_stream import FilterInput, LogFilter, LogStream, LogView, hard_wrap
+from hooktui.core.results import LogEvent
+from hooktui.tui.widgets.log_stream import (
+    FilterInput,
+    LogFilter,
+    LogStream,
+    LogView,
+    hard_wrap,
+)
 
 AT = 1_700_000_000.25  # a fixed time, so the rendered clock is known
 

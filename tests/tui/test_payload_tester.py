@@ -12,8 +12,8 @@ from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
-from hooktui.core.executor import LogEvent, RunResult, SourceLocation
 from hooktui.core.payloads import SamplePayload
+from hooktui.core.results import LogEvent, RunResult, SourceLocation
 from hooktui.tui.dialogs import TextViewDialog
 from hooktui.tui.messages import PayloadSaveRequested, RunOnSaveToggled, RunRequested
 from hooktui.tui.widgets.payload_tester import PayloadTester

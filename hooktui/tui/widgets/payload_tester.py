@@ -19,8 +19,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static, Tab, Tabs, TextArea
 
-from hooktui.core.executor import RunResult
 from hooktui.core.payloads import PayloadError, SamplePayload, parse_payload
+from hooktui.core.results import RunResult
 from hooktui.core.runhistory import RunHistory, RunRecord
 from hooktui.tui.dialogs import ConfirmDialog, TextPromptDialog, TextViewDialog
 from hooktui.tui.keys import KeySafeTextArea
