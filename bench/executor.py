@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hooktui.core.action_results import ActionSpec  # noqa: E402
-from hooktui.core.executor import Executor, find_node, node_environment  # noqa: E402
 from hooktui.core.workspace import Workspace  # noqa: E402
+from hooktui.runtime.executor import Executor, find_node, node_environment  # noqa: E402
 
 HOOK = """module.exports = function (client, scope, audience, context, cb) {
   cb(null, { scope: scope, 'https://example.com/plan': client.metadata.plan });

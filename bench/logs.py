@@ -27,9 +27,9 @@ from textual.app import App, ComposeResult  # noqa: E402
 from textual.binding import Binding  # noqa: E402
 from textual.widgets import Static  # noqa: E402
 
-from hooktui.core.executor import Executor, find_node  # noqa: E402
 from hooktui.core.logbuffer import LogBuffer  # noqa: E402
 from hooktui.core.workspace import Workspace  # noqa: E402
+from hooktui.runtime.executor import Executor, find_node  # noqa: E402
 from hooktui.tui.widgets.log_stream import LogStream, LogView  # noqa: E402
 
 HOOK = """module.exports = function (client, scope, audience, context, cb) {

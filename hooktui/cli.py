@@ -23,8 +23,6 @@ from typing import Any, TextIO
 from hooktui import __version__
 from hooktui import cli_action_run as action_run
 from hooktui.cli_actions import action_row, action_table, new_action
-from hooktui.core import deps
-from hooktui.core.action_compile import compile_problems
 from hooktui.core.action_triggers import ACTION_TRIGGERS
 from hooktui.core.config import (
     CONFIG_FILE,
@@ -36,27 +34,17 @@ from hooktui.core.config import (
     mask,
     save_credentials,
 )
-from hooktui.core.executor import Executor, ExecutorError, find_node
 from hooktui.core.exports import NO_EXPORTS, assigns_exports
-from hooktui.core.payloads import (
-    PayloadError,
-    default_payload,
-    find_payload,
-    parse_payload,
-)
+from hooktui.core.payloads import PayloadError, default_payload, find_payload, parse_payload
 from hooktui.core.redaction import Redactor
 from hooktui.core.results import LogEvent, RunResult
 from hooktui.core.sync import SyncStateError
 from hooktui.core.templates import template_for
 from hooktui.core.triggers import Trigger
-from hooktui.core.workspace import (
-    KEYWORDS_ENV,
-    Hook,
-    HookNotFound,
-    Problem,
-    Workspace,
-    WorkspaceError,
-)
+from hooktui.core.workspace import KEYWORDS_ENV, Hook, HookNotFound, Problem, Workspace, WorkspaceError
+from hooktui.runtime import deps
+from hooktui.runtime.action_compile import compile_problems
+from hooktui.runtime.executor import Executor, ExecutorError, find_node
 
 EXIT_OK = 0
 EXIT_FAILED = 1

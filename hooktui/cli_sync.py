@@ -23,7 +23,7 @@ from hooktui.cli import (
     _rel,
 )
 from hooktui.core.config import CONFIG_FILE, Credentials, tenant_label, tenant_mismatch
-from hooktui.core.executor import ExecutorError
+
 # A script that never assigns module.exports defines no hook function (a static look: push warns).
 from hooktui.core.exports import EXPORTS as _EXPORTS
 from hooktui.core.redaction import Redactor
@@ -32,7 +32,7 @@ from hooktui.core.workspace import Workspace
 from hooktui.remote.client import ApiError, CredentialsError, ManagementClient, RemoteError
 from hooktui.remote.ratelimit import RateLimitEvent
 from hooktui.remote.sync import Syncer, summarize
-
+from hooktui.runtime.executor import ExecutorError
 
 STATUS_STYLE = {
     Status.IN_SYNC: "green", Status.CHANGED_LOCALLY: "yellow", Status.CHANGED_REMOTELY: "yellow",

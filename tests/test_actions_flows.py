@@ -8,10 +8,10 @@ import json
 import re
 
 import pytest
+from test_actions_runtime import action, logged, sample
 
 from hooktui.core.action_results import ActionSpec, merge_outcomes
-from hooktui.core.executor import Executor, ExecutorError
-from test_actions_runtime import action, logged, sample
+from hooktui.runtime.executor import Executor, ExecutorError
 
 
 async def flow(trigger: str, specs: list[ActionSpec], event: dict | None = None, **kw: object):

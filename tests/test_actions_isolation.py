@@ -9,10 +9,11 @@ import dataclasses
 import json
 import os
 
-from hooktui.core.action_results import ActionSpec
-from hooktui.core.executor import Executor
 from test_actions_runtime import action, logged, sample
 from test_isolation import local_server  # noqa: F401 (a fixture)
+
+from hooktui.core.action_results import ActionSpec
+from hooktui.runtime.executor import Executor
 
 DENIED = "ERR_ACCESS_DENIED"
 # The realm outside the action's vm context, reached through an object the runtime handed in.

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hooktui.core.action_results import ACTION_TRIGGERS, ActionResult, ActionSpec
-from hooktui.core.executor import Executor
+from hooktui.runtime.executor import Executor
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_payloads" / "actions"
 HANDLERS = {trigger: handler for trigger, (_, handler) in ACTION_TRIGGERS.items()}
@@ -645,10 +645,10 @@ let last = { a: { b: 1 } };
 def test_the_scope_scanner_finds_top_level_declarations_only(tmp_path):
     import subprocess
 
-    from hooktui.core.executor import find_node
+    from hooktui.runtime.executor import find_node
     script = tmp_path / "scan.js"
     script.write_text(
-        f"const s = require({json.dumps(str(Path(__file__).resolve().parent.parent / 'hooktui' / 'core' / 'action_scope.js'))});\n"
+        f"const s = require({json.dumps(str(Path(__file__).resolve().parent.parent / 'hooktui' / 'runtime' / 'action_scope.js'))});\n"
         "let src = ''; process.stdin.on('data', (d) => (src += d));\n"
         "process.stdin.on('end', () => console.log(JSON.stringify(s.topLevelNames(src))));\n")
     out = subprocess.run([find_node(), str(script)], input=SCANNED, capture_output=True, text=True, timeout=30, check=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hooktui.core.contracts import check, claim_namespace_problem
+from hooktui.runtime.contracts import check, claim_namespace_problem
 
 
 @pytest.mark.parametrize(

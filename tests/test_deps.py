@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from hooktui.core import deps
-from hooktui.core.workspace import Workspace
 from npm_registry import NpmRegistry
+
+from hooktui.core.workspace import Workspace
+from hooktui.runtime import deps
 
 GREETING = "module.exports = function greet(name) { return 'hello ' + name; };\n"
 STRINGS = "exports.shout = function (s) { return String(s).toUpperCase() + '!'; };\n"

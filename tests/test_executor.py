@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from hooktui.core.executor import Executor, ExecutorError, NodeNotFound, find_node, node_environment
 from hooktui.core.workspace import Workspace
+from hooktui.runtime.executor import Executor, ExecutorError, NodeNotFound, find_node, node_environment
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hooks"
 

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from hooktui.core.executor import Executor
 from test_executor import CE, HookFolder, with_client
+
+from hooktui.runtime.executor import Executor
 
 DENIED = "error:ERR_ACCESS_DENIED"
 REFUSED = "error:EPERM"

@@ -15,19 +15,15 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from hooktui.core import contracts, resources
-from hooktui.core.executor import Executor, find_node, node_environment
+from hooktui.core import resources
 from hooktui.core.files import dump_json
-from hooktui.core.payloads import (
-    default_payload,
-    find_payload,
-    sample_payloads,
-    workspace_payloads,
-)
+from hooktui.core.payloads import default_payload, find_payload, sample_payloads, workspace_payloads
 from hooktui.core.results import LogEvent, RunResult
 from hooktui.core.templates import template_for
 from hooktui.core.triggers import TRIGGERS, Trigger
 from hooktui.core.workspace import Workspace
+from hooktui.runtime import contracts
+from hooktui.runtime.executor import Executor, find_node, node_environment
 
 EXAMPLE = resources.data_path("examples/workspace")
 HOOK_FILES = sorted((EXAMPLE / "hooks").glob("*.json"))

@@ -32,7 +32,6 @@ from textual.widgets import Header
 
 from hooktui.core import payloads as payload_files
 from hooktui.core.config import Credentials, user_config_dir
-from hooktui.core.executor import Executor, ExecutorError
 from hooktui.core.files import atomic_write, dump_json
 from hooktui.core.logbuffer import LogBuffer
 from hooktui.core.redaction import Redactor
@@ -41,25 +40,12 @@ from hooktui.core.results import RunResult
 from hooktui.core.settings import UserSettings
 from hooktui.core.templates import template_for
 from hooktui.core.triggers import Trigger
-from hooktui.core.workspace import (
-    Hook,
-    Workspace,
-    WorkspaceError,
-    ordered_meta,
-    validate_meta_text,
-)
+from hooktui.core.workspace import Hook, Workspace, WorkspaceError, ordered_meta, validate_meta_text
+from hooktui.runtime.executor import Executor, ExecutorError
 from hooktui.tui import messages as m
 from hooktui.tui.dialogs import ConfirmDialog, TextViewDialog
 from hooktui.tui.keys import ANY_SCREEN, GLOBAL_BINDINGS
-from hooktui.tui.layout import (
-    PANE_KEYS,
-    PANE_TITLES,
-    PANES,
-    ConsoleFooter,
-    FlashLine,
-    PaneBar,
-    plan_layout,
-)
+from hooktui.tui.layout import PANE_KEYS, PANE_TITLES, PANES, ConsoleFooter, FlashLine, PaneBar, plan_layout
 from hooktui.tui.remote import COMPILE_WAIT, TenantController
 from hooktui.tui.widgets.editor import HookEditor
 from hooktui.tui.widgets.hook_list import HookList, HookRow

@@ -11,13 +11,7 @@ from textual.app import App, ComposeResult
 
 from hooktui.core.logbuffer import LogBuffer
 from hooktui.core.results import LogEvent
-from hooktui.tui.widgets.log_stream import (
-    FilterInput,
-    LogFilter,
-    LogStream,
-    LogView,
-    hard_wrap,
-)
+from hooktui.tui.widgets.log_stream import FilterInput, LogFilter, LogStream, LogView, hard_wrap
 
 AT = 1_700_000_000.25  # a fixed time, so the rendered clock is known
 

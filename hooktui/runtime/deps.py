@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from hooktui.core.executor import ExecutorError, find_node
 from hooktui.core.files import atomic_write, dump_json
 from hooktui.core.workspace import Hook, ensure_state_dir
+from hooktui.runtime.executor import ExecutorError, find_node
 
 MANIFEST_NAME = "hooktui-workspace-deps"
 NPM_INSTALL_ARGS = ("install", "--no-audit", "--no-fund", "--omit=dev")

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hooktui.core import contracts
 from hooktui.core.action_results import ActionResult
-from hooktui.core.action_runs import ACTION_PREFIX, ActionRuns
 from hooktui.core.results import LoadResult, LogEvent, RunResult, SourceLocation
 from hooktui.core.workspace import WorkspaceError
+from hooktui.runtime import contracts
+from hooktui.runtime.action_runs import ACTION_PREFIX, ActionRuns
 
 RUNNER = Path(__file__).with_name("runner.js")
 # Node's permission model (--experimental-permission) keeps hooks in their sandboxes; it came in 20.
