@@ -5,7 +5,7 @@ token bucket, full at the start):
 
 - ours: `ManagementClient`, paced by its RateLimitPolicy from the X-RateLimit-* headers, with up
   to --concurrency requests in flight (asyncio.gather under a semaphore, as a push of independent
-  hooks runs). Default 4, the WRITE_CONCURRENCY of hooktui/remote/sync.py, i.e. what `push` does.
+  hooks runs). Default 4, the WRITE_CONCURRENCY of hooktui/sync/apply.py, i.e. what `push` does.
   Measured (3 rounds each, 50 hooks): paid 1.03-1.05x the minimum at 1, 2, 3, 4 and 8 in flight;
   free 1.02x at 1, 4 and 8. On a small, fast bucket concurrency costs: 20/5 gives 1.07-1.10x at 1
   in flight, 1.14-1.23x at 2, 1.45x at 3 or 4 (10 hooks: 1.4-1.7x at 1, 3.7x at 4), because the

@@ -38,13 +38,13 @@ from hooktui.core.exports import NO_EXPORTS, assigns_exports
 from hooktui.core.payloads import PayloadError, default_payload, find_payload, parse_payload
 from hooktui.core.redaction import Redactor
 from hooktui.core.results import LogEvent, RunResult
-from hooktui.core.sync import SyncStateError
 from hooktui.core.templates import template_for
 from hooktui.core.triggers import Trigger
 from hooktui.core.workspace import KEYWORDS_ENV, Hook, HookNotFound, Problem, Workspace, WorkspaceError
 from hooktui.runtime import deps
 from hooktui.runtime.action_compile import compile_problems
 from hooktui.runtime.executor import Executor, ExecutorError, find_node
+from hooktui.sync.plan import SyncStateError
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -1,5 +1,5 @@
 """The CLI's tenant commands: status, diff, push, pull, enable, disable and logs, over
-hooktui.remote.sync. Rate-limit waits and progress go to stderr; results to stdout (one JSON
+hooktui.sync.apply. Rate-limit waits and progress go to stderr; results to stdout (one JSON
 object with --json)."""
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from hooktui.core.config import CONFIG_FILE, Credentials, tenant_label, tenant_m
 # A script that never assigns module.exports defines no hook function (a static look: push warns).
 from hooktui.core.exports import EXPORTS as _EXPORTS
 from hooktui.core.redaction import Redactor
-from hooktui.core.sync import Entry, Status, diff_entry
 from hooktui.core.workspace import Workspace
 from hooktui.remote.client import ApiError, CredentialsError, ManagementClient, RemoteError
 from hooktui.remote.ratelimit import RateLimitEvent
-from hooktui.remote.sync import Syncer, summarize
 from hooktui.runtime.executor import ExecutorError
+from hooktui.sync.apply import Syncer, summarize
+from hooktui.sync.plan import Entry, Status, diff_entry
 
 STATUS_STYLE = {
     Status.IN_SYNC: "green", Status.CHANGED_LOCALLY: "yellow", Status.CHANGED_REMOTELY: "yellow",

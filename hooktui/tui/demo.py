@@ -74,7 +74,7 @@ async def seed(workspace: Path, base_url: str, credentials: Credentials) -> None
     records them), then change CHANGED_REMOTELY on the tenant through the API, as the dashboard
     does, and CHANGED_LOCALLY in the workspace."""
     from hooktui.remote.client import ManagementClient
-    from hooktui.remote.sync import Syncer
+    from hooktui.sync.apply import Syncer
 
     async with ManagementClient(credentials) as api:
         syncer = Syncer(Workspace.open(workspace), api)

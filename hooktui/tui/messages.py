@@ -118,7 +118,7 @@ class TenantMessage(Message):
 
 @dataclass
 class TenantStatusFetched(TenantMessage):
-    """Each hook's status as the tenant answered just now. entries: hooktui.core.sync.Entry."""
+    """Each hook's status as the tenant answered just now. entries: hooktui.sync.plan.Entry."""
 
     entries: list[Any]
     base_url: str
@@ -131,20 +131,20 @@ class TenantPushPlanned(TenantMessage):
     conflict included, offered only as an explicit second choice."""
 
     names: list[str] | None
-    plan: Any  # hooktui.core.sync.PushPlan
+    plan: Any  # hooktui.sync.plan.PushPlan
     forced: Any  # PushPlan | None
     conflicts: list[str]
-    syncer: Any  # the hooktui.remote.sync.Syncer that planned it, which applies it
+    syncer: Any  # the hooktui.sync.apply.Syncer that planned it, which applies it
 
 
 @dataclass
 class TenantPushed(TenantMessage):
-    report: Any  # hooktui.remote.sync.PushReport
+    report: Any  # hooktui.sync.apply.PushReport
 
 
 @dataclass
 class TenantPulled(TenantMessage):
-    report: Any  # hooktui.remote.sync.PullReport
+    report: Any  # hooktui.sync.apply.PullReport
     changed: list[str]  # absolute paths of the files the pull wrote
 
 

@@ -29,7 +29,7 @@ from hooktui.tui.dialogs import ChoiceDialog, ConfirmDialog, DiffDialog, PlanDia
 from hooktui.tui.widgets.hook_list import HookRow
 
 if TYPE_CHECKING:
-    from hooktui.core.sync import Entry
+    from hooktui.sync.plan import Entry
     from hooktui.tui.app import HooktuiApp
 
 SOURCE = "tenant"  # sync progress, results and rate-limit waits in the log stream
@@ -180,7 +180,7 @@ class TenantController:
     async def _api(self) -> Any:
         if self._client is None:
             # httpx and tenacity load off the UI's thread: the console keeps answering keys.
-            await asyncio.to_thread(importlib.import_module, "hooktui.remote.sync")
+            await asyncio.to_thread(importlib.import_module, "hooktui.sync.apply")
             from hooktui.remote.client import ManagementClient
 
             assert self.credentials is not None
@@ -201,7 +201,7 @@ class TenantController:
         from hooktui.core.workspace import Workspace
 
         api = await self._api()
-        from hooktui.remote.sync import Syncer
+        from hooktui.sync.apply import Syncer
 
         # A workspace object of its own: the App's changes only when the App hears what the
         # operation wrote (as after any change on disk).
@@ -317,8 +317,8 @@ class TenantController:
         ws = self.app.workspace
         if self._remotes is None or self._stale or ws is None or not self.base_url:
             return
-        from hooktui.core.sync import SyncState, SyncStateError, compare
-        from hooktui.remote.sync import local_hooks  # loaded: the fetch used it
+        from hooktui.sync.apply import local_hooks  # loaded: the fetch used it
+        from hooktui.sync.plan import SyncState, SyncStateError, compare
 
         try:
             state = SyncState.load(ws.state_dir)
@@ -371,7 +371,7 @@ class TenantController:
             if self.state in (UNREACHABLE, REFUSED, OFFLINE):
                 return "?", f"tenant {self.state}: {keys('tenant.refresh', 'alt+r')} tries again"
             return "?", f"not known yet: {keys('tenant.refresh', 'alt+r')} asks the tenant"
-        from hooktui.core.sync import Status  # loaded with the first fetch: off the start-up path
+        from hooktui.sync.plan import Status  # loaded with the first fetch: off the start-up path
 
         push, pull, diff = keys("tenant.push", "alt+p"), keys("tenant.pull", "alt+l"), keys("tenant.diff", "alt+d")
         status = entry.status
@@ -487,15 +487,15 @@ class TenantController:
         self.app.log_buffer.add("info", SOURCE, f"planning a push of {what} to {self.label}")
 
         async def work() -> m.TenantMessage:
-            from hooktui.core.sync import Status, plan_push
             from hooktui.core.workspace import WorkspaceError
+            from hooktui.sync.plan import Status, plan_push
 
             refused = await self.app.compile_check(names)
             if names and all(n in refused for n in names):
                 raise WorkspaceError("; ".join(f"{n} not pushed: {refused[n]}" for n in names))
             syncer = await self._syncer()
             entries = await syncer.entries()
-            from hooktui.remote.sync import local_hooks
+            from hooktui.sync.apply import local_hooks
 
             _, invalid = local_hooks(syncer.ws)
             refused = {**invalid, **refused}
@@ -705,8 +705,8 @@ class TenantController:
         self.app.log_buffer.add("info", SOURCE, f"diff of {name}: asking {self.label}", hook=name)
 
         async def work() -> m.TenantMessage:
-            from hooktui.core.sync import diff_entry
             from hooktui.core.workspace import WorkspaceError
+            from hooktui.sync.plan import diff_entry
 
             syncer = await self._syncer()
             entries = await syncer.entries()
@@ -725,7 +725,7 @@ class TenantController:
         self._run("diff", work, group="tenant-diff", exclusive=True)
 
     def _diff_ready(self, message: m.TenantDiffReady) -> None:
-        from hooktui.core.sync import Status
+        from hooktui.sync.plan import Status
 
         name = message.hook
         editor = self.app.editor

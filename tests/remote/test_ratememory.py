@@ -9,14 +9,14 @@ import stat
 import time
 from pathlib import Path
 
+from test_sync import CE, script, write_hook
+
 from hooktui.core.config import Credentials
 from hooktui.core.workspace import Workspace
 from hooktui.remote import ratememory
 from hooktui.remote.client import ManagementClient
 from hooktui.remote.emulator import Emulator, RatePlan
-from hooktui.remote.sync import Syncer
-
-from test_sync import CE, script, write_hook
+from hooktui.sync.apply import Syncer
 
 EMU_ID, EMU_SECRET = "memory-client", "memory-secret-5c6d7e"
 

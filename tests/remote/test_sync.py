@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from hooktui.core.config import Credentials
-from hooktui.core.sync import PHASE, VALUE_NOT_SHOWN, StepKind, SyncState, diff_entry, script_digest
 from hooktui.core.workspace import Workspace
 from hooktui.remote.client import ManagementClient
 from hooktui.remote.emulator import Emulator, RatePlan
-from hooktui.remote.sync import Syncer
+from hooktui.sync.apply import Syncer
+from hooktui.sync.plan import PHASE, VALUE_NOT_SHOWN, StepKind, SyncState, diff_entry, script_digest
 
 EMU_ID, EMU_SECRET = "sync-client", "sync-secret-7d1e0b"
 CE, PRE, POST = "credentials-exchange", "pre-user-registration", "post-user-registration"
@@ -448,7 +448,7 @@ async def test_enable_and_disable_act_on_both_sides(tmp_path, emu):
 
 
 def test_a_damaged_state_file_names_itself_and_the_fix(tmp_path):
-    from hooktui.core.sync import SyncStateError
+    from hooktui.sync.plan import SyncStateError
 
     (tmp_path / "state.json").write_text("{not json")
     with pytest.raises(SyncStateError, match=r"state\.json is damaged .* delete it"):

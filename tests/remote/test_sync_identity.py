@@ -8,12 +8,12 @@ import json
 import stat
 from pathlib import Path
 
-from hooktui.core.sync import VALUE_NOT_SHOWN, StepKind, SyncState
+from test_sync import CE, PRE, by_name, client, emu, pull, push, script, statuses, write_hook  # noqa: F401
+
 from hooktui.core.workspace import Workspace
 from hooktui.remote.ratelimit import RateLimitConfig
-from hooktui.remote.sync import Syncer
-
-from test_sync import CE, PRE, by_name, client, emu, pull, push, script, statuses, write_hook  # noqa: F401
+from hooktui.sync.apply import Syncer
+from hooktui.sync.plan import VALUE_NOT_SHOWN, StepKind, SyncState
 
 
 def rename_in_json(root: Path, stem: str, new_name: str) -> None:

@@ -43,7 +43,7 @@ STATE_STYLES = {
 }
 TRIGGER_ORDER = {trigger.value: position for position, trigger in enumerate(Trigger)}
 
-# The sync column: one character per hook against the tenant (hooktui.core.sync.Status values,
+# The sync column: one character per hook against the tenant (hooktui.sync.plan.Status values,
 # and "?" while the tenant's side is not known). Arrows say which way the change has to travel.
 SYNC_MARKS = {
     "in sync": ("✓", "$text-success"),

@@ -1,5 +1,5 @@
 """Sync a workspace with a tenant over a ManagementClient: read both sides, report each hook's
-status, push and pull, enable and disable. The decisions are hooktui.core.sync's; this module does
+status, push and pull, enable and disable. The decisions are hooktui.sync.plan's; this module does
 the requests and the file writes, in the order the plans say, and keeps the state file true to
 what succeeded.
 
@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from hooktui.core.files import atomic_write
-from hooktui.core.sync import (
+from hooktui.core.workspace import Hook, Workspace, WorkspaceError, keyword_replace
+from hooktui.remote.client import ApiError, ManagementClient, RemoteError
+from hooktui.sync.plan import (
     PHASE,
     VALUE_NOT_SHOWN,
     Entry,
@@ -40,8 +42,6 @@ from hooktui.core.sync import (
     select,
     tenant_snapshot,
 )
-from hooktui.core.workspace import Hook, Workspace, WorkspaceError, keyword_replace
-from hooktui.remote.client import ApiError, ManagementClient, RemoteError
 
 Progress = Callable[[str], None]
 READ_CONCURRENCY = 4  # secrets reads in flight; the client's pacing keeps them inside the bucket

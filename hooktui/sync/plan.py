@@ -1,10 +1,10 @@
 """Sync between the workspace and a tenant: each hook's status, and the plan that brings one side
-to the other. Pure: no network here (hooktui.remote.sync talks to the API).
+to the other. Pure: no network here (hooktui.sync.apply talks to the API).
 
 Three views of a hook are compared, each as a `Snapshot`:
 - local: the workspace's hook, after keyword replacement (what a push would send);
 - remote: the tenant's hook and its secret names (the API never shows secret values);
-- base: what was last synced, from `.hooktui/state.json` (hooktui.core.syncstate), one record per
+- base: what was last synced, from `.hooktui/state.json` (hooktui.sync.state), one record per
   tenant and remote id, with a fingerprint of each secret value pushed (None for a value it never
   saw, e.g. one pulled as `_VALUE_NOT_SHOWN_`), so that a changed value is noticed.
 """
@@ -17,17 +17,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from hooktui.core.syncstate import (
-    VALUE_NOT_SHOWN,
-    Snapshot,
-    SyncState,
-    SyncStateError as SyncStateError,  # the faces catch it from here
-    TenantState,
-    differences,
-    script_digest,
-)
 from hooktui.core.workspace import WorkspaceError
-
+from hooktui.sync.state import VALUE_NOT_SHOWN, Snapshot, SyncState, TenantState, differences, script_digest
+from hooktui.sync.state import SyncStateError as SyncStateError  # the faces catch it from here
 
 # ---------------------------------------------------------------------------- sides
 
