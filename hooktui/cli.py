@@ -902,7 +902,7 @@ def cmd_console(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
 
 
 def cmd_emulator(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
-    from hooktui.remote.emulator import main as emulator_main
+    from hooktui.tenant.emulator import main as emulator_main
 
     return emulator_main(args.emulator_args)
 

@@ -43,7 +43,7 @@ _LOCAL_EDIT = (
 class DemoTenant:
     """The running emulator and how to reach it."""
 
-    emulator: object  # hooktui.remote.emulator.Emulator
+    emulator: object  # hooktui.tenant.emulator.Emulator
     credentials: Credentials
     base_url: str
     changed_remotely: str = CHANGED_REMOTELY
@@ -105,7 +105,7 @@ def _point_workspace_at(workspace: Path, base_url: str) -> None:
 def start_demo_tenant(workspace: Path, *, rate: str = RATE) -> DemoTenant:
     """Start the emulator on a free loopback port and seed it from `workspace` (see `seed`).
     The caller stops it (`DemoTenant.stop`) when the console exits."""
-    from hooktui.remote.emulator import Emulator, RatePlan
+    from hooktui.tenant.emulator import Emulator, RatePlan
 
     secret = secrets.token_urlsafe(24)
     emulator = Emulator(rate=RatePlan.parse(rate), client_id=DEMO_CLIENT_ID, client_secret=secret,

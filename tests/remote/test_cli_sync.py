@@ -14,10 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from hooktui.remote.emulator import Emulator, RatePlan
-
 from test_sync import CE, PRE, by_name, script, write_hook
+
+from hooktui.tenant.emulator import Emulator, RatePlan
 
 EMU_ID, EMU_SECRET = "cli-client", "cli-secret-93ac41d2"
 

@@ -14,15 +14,9 @@ import httpx
 import pytest
 
 from hooktui.core.config import Credentials
-from hooktui.remote.client import (
-    ApiError,
-    CredentialsError,
-    ManagementClient,
-    NetworkError,
-    tenant_base_url,
-)
-from hooktui.remote.emulator import Emulator, RatePlan
+from hooktui.remote.client import ApiError, CredentialsError, ManagementClient, NetworkError, tenant_base_url
 from hooktui.remote.ratelimit import RateLimitConfig, RateLimitEvent, RateLimitPolicy
+from hooktui.tenant.emulator import Emulator, RatePlan
 
 DOMAIN = "tenant.eu.auth0.com"
 CLIENT_ID = "m2m-client-id"

@@ -16,9 +16,9 @@ import pytest
 from hooktui.core.config import Credentials
 from hooktui.core.redaction import Redactor
 from hooktui.remote.client import ApiError, CredentialsError, ManagementClient, NetworkError, RemoteError
-from hooktui.remote.emulator import Emulator
 from hooktui.remote.logtail import LogTail, format_entry, is_transient
 from hooktui.remote.ratelimit import RateLimitConfig
+from hooktui.tenant.emulator import Emulator
 
 EMU_ID, EMU_SECRET = "tail-client", "tail-secret-8a7b6c5d"
 SCRIPT = "module.exports = function (client, scope, audience, context, cb) { cb(null, {}); };"

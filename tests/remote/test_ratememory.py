@@ -15,8 +15,8 @@ from hooktui.core.config import Credentials
 from hooktui.core.workspace import Workspace
 from hooktui.remote import ratememory
 from hooktui.remote.client import ManagementClient
-from hooktui.remote.emulator import Emulator, RatePlan
 from hooktui.sync.apply import Syncer
+from hooktui.tenant.emulator import Emulator, RatePlan
 
 EMU_ID, EMU_SECRET = "memory-client", "memory-secret-5c6d7e"
 

@@ -19,8 +19,8 @@ from hooktui.core.resources import data_path
 from hooktui.core.settings import UserSettings
 from hooktui.core.workspace import Workspace
 from hooktui.remote.client import ManagementClient
-from hooktui.remote.emulator import Emulator, RatePlan
 from hooktui.sync.apply import Syncer
+from hooktui.tenant.emulator import Emulator, RatePlan
 from hooktui.tui.app import HooktuiApp
 from hooktui.tui.demo import CHANGED_LOCALLY, CHANGED_REMOTELY, seed, start_demo_tenant
 from hooktui.tui.dialogs import ChoiceDialog, ConfirmDialog, DiffDialog, PlanDialog

@@ -12,11 +12,11 @@ Server stack: the standard library's `ThreadingHTTPServer` with an HTTP/1.1 (kee
   in two segments and wait on the peer's delayed ACK, ~45 ms per keep-alive request on loopback.
   The handler sets `disable_nagle_algorithm = True` (TCP_NODELAY); bench/push.py shows the
   request rate it allows (a test checks the flag; tests never time anything).
-- Around it: emulator_http.py (framing, body limits, connection timeouts), emulator_request.py
+- Around it: server.py (framing, body limits, connection timeouts), request.py
   (error bodies, query rules and the body decoder: strict UTF-8, a 400 for nesting too deep to
   parse, a 400 naming the field for a lone surrogate, which parses but could never be encoded
-  into an answer or the state file), emulator_store.py (the state file and its batched writer),
-  emulator_cli.py (`hooktui emulator`).
+  into an answer or the state file), store.py (the state file and its batched writer),
+  cli.py (`hooktui emulator`).
 
 Choices where the real API is undocumented or where we had to pick (the client must cope either way):
 - "enterprise-nonprod" is 0.9 requests/s with bursts of 10: Auth0 only says "under 1/s".
@@ -68,10 +68,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from hooktui.core.triggers import Trigger
-from hooktui.remote.emulator_http import MAX_BODY
-from hooktui.remote.emulator_http import Handler as _Handler  # noqa: F401 - tests look at its flags
-from hooktui.remote.emulator_http import Server as _Server
-from hooktui.remote.emulator_request import (
+from hooktui.tenant.request import (
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
     ApiError,
@@ -80,15 +77,18 @@ from hooktui.remote.emulator_request import (
     Unauthenticated,
     clip,
     json_type,
-    lone_surrogate,
     log_query,
+    lone_surrogate,
     paginate,
     parse_json,
     query_bool,
     query_int,
     select_fields,
 )
-from hooktui.remote.emulator_store import StateFile, StateWriter
+from hooktui.tenant.server import MAX_BODY
+from hooktui.tenant.server import Handler as _Handler  # noqa: F401 - tests look at its flags
+from hooktui.tenant.server import Server as _Server
+from hooktui.tenant.store import StateFile, StateWriter
 
 VALUE_NOT_SHOWN = "_VALUE_NOT_SHOWN_"
 MAX_SECRETS = 20
@@ -933,8 +933,8 @@ class Emulator:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`hooktui emulator ...` (emulator_cli.py): serve until Ctrl+C or SIGTERM."""
-    from hooktui.remote.emulator_cli import main as cli_main
+    """`hooktui emulator ...` (cli.py): serve until Ctrl+C or SIGTERM."""
+    from hooktui.tenant.cli import main as cli_main
 
     return cli_main(argv)
 

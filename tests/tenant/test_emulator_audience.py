@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from hooktui.remote.emulator import Emulator
+from hooktui.tenant.emulator import Emulator
 
 
 def mint(em: Emulator, audience: str, headers: dict[str, str] | None = None) -> httpx.Response:

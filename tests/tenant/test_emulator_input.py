@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from hooktui.remote.emulator import Emulator
+from hooktui.tenant.emulator import Emulator
 
 CE = "credentials-exchange"
 DEADLINE = 20.0  # seconds a socket waits for the server before the test fails

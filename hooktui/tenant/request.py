@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hooktui.remote.emulator_http import error_body
+from hooktui.tenant.server import error_body
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 50

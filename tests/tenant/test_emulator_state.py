@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hooktui.remote.emulator import Emulator
+from hooktui.tenant.emulator import Emulator
 
 CE = "credentials-exchange"
 SCRIPT = "module.exports = function (client, scope, audience, context, cb) { cb(null, {}); };"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hooktui.remote.emulator import Emulator, RatePlan, RequestRecord
+from hooktui.tenant.emulator import Emulator, RatePlan, RequestRecord
 
 
 def _rate_arg(text: str) -> RatePlan:

@@ -16,7 +16,7 @@ from contextlib import closing
 import httpx
 import pytest
 
-from hooktui.remote.emulator import Emulator, RatePlan, main
+from hooktui.tenant.emulator import Emulator, RatePlan, main
 
 SCRIPT = "module.exports = function (client, scope, audience, context, cb) { cb(null, {}); };"
 CE = "credentials-exchange"
@@ -586,7 +586,7 @@ def test_bad_state_file_is_a_clear_error(tmp_path):
 def test_the_handler_disables_nagle(emulator, api):
     """Python's http.server keeps Nagle on: headers and body wait on delayed ACKs, ~45 ms a
     keep-alive request (measured.md). The handler must set TCP_NODELAY on every connection."""
-    from hooktui.remote.emulator import _Handler
+    from hooktui.tenant.emulator import _Handler
 
     assert _Handler.disable_nagle_algorithm is True
     for _ in range(3):  # and keep-alive still answers on the one connection
@@ -613,7 +613,7 @@ def test_main_rejects_bad_options(capsys):
 
 
 def test_main_serves_until_interrupted(tmp_path):
-    code = "import sys; from hooktui.remote.emulator import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from hooktui.tenant.emulator import main; sys.exit(main(sys.argv[1:]))"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "--rate", "free", "--state", str(tmp_path / "s.json")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -645,7 +645,7 @@ def test_main_serves_until_interrupted(tmp_path):
 
 
 def test_main_does_not_echo_a_given_secret(tmp_path):
-    code = "import sys; from hooktui.remote.emulator import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from hooktui.tenant.emulator import main; sys.exit(main(sys.argv[1:]))"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "--client-id", "me", "--client-secret", "my-own-secret-123", "--quiet"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from hooktui.remote.emulator import Emulator
+    from hooktui.tenant.emulator import Emulator
 
 MAX_BODY = 1024 * 1024
 MAX_CHUNK_LINE = 1024
