@@ -1,3 +1,3 @@
-from hooktui.cli import main
+from hooktui.cli.main import main
 
 raise SystemExit(main())

@@ -569,7 +569,7 @@ def test_new_action_refusals(export):
 
 
 def test_new_action_with_bind_refuses_before_writing_when_triggers_json_cannot_be_rewritten(tmp_path):
-    from hooktui.cli_actions import new_action
+    from hooktui.cli.actions import new_action
 
     (tmp_path / "triggers").mkdir()
     (tmp_path / "triggers" / "triggers.json").write_text('{"post-login": [], "post-login": []}\n')

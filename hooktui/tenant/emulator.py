@@ -16,7 +16,7 @@ Server stack: the standard library's `ThreadingHTTPServer` with an HTTP/1.1 (kee
   (error bodies, query rules and the body decoder: strict UTF-8, a 400 for nesting too deep to
   parse, a 400 naming the field for a lone surrogate, which parses but could never be encoded
   into an answer or the state file), store.py (the state file and its batched writer),
-  cli.py (`hooktui emulator`).
+  cli/main.py (`hooktui emulator`).
 
 Choices where the real API is undocumented or where we had to pick (the client must cope either way):
 - "enterprise-nonprod" is 0.9 requests/s with bursts of 10: Auth0 only says "under 1/s".
@@ -933,7 +933,7 @@ class Emulator:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`hooktui emulator ...` (cli.py): serve until Ctrl+C or SIGTERM."""
+    """`hooktui emulator ...` (cli/main.py): serve until Ctrl+C or SIGTERM."""
     from hooktui.tenant.cli import main as cli_main
 
     return cli_main(argv)

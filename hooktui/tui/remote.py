@@ -1,5 +1,5 @@
 """The console's side of a tenant: the connection, each hook's sync status, and push, pull, diff,
-enable/disable and the tenant's log, with the same safety as the CLI (hooktui.cli_sync).
+enable/disable and the tenant's log, with the same safety as the CLI (hooktui.cli.sync).
 
 TenantController is the App's delegate for all of it. The App's keys and palette entries call its
 `request_*` methods, which check what must hold first (credentials, unsaved edits, scripts that

@@ -17,12 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hooktui.remote.ratelimit import (
-    RateLimitConfig,
-    RateLimitEvent,
-    RateLimitPolicy,
-    parse_retry_after,
-)
+from hooktui.remote.ratelimit import RateLimitConfig, RateLimitEvent, RateLimitPolicy, parse_retry_after
 
 EPOCH = 1_700_000_000.37  # a fractional start, so that Reset rounding matters
 ROUNDINGS = {"ceil": math.ceil, "floor": math.floor, "round": round}
@@ -433,7 +428,7 @@ def test_a_429_report_reads_like_a_person_wrote_it():
 
 def test_the_policy_module_pulls_in_neither_httpx_nor_tenacity():
     code = (
-        "import sys, hooktui.remote.ratelimit, hooktui.cli, hooktui.tui.app\n"
+        "import sys, hooktui.remote.ratelimit, hooktui.cli.main, hooktui.tui.app\n"
         "print(','.join(m for m in ('httpx', 'tenacity', 'hooktui.remote.client') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

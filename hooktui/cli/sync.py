@@ -10,7 +10,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
 
-from hooktui.cli import (
+from hooktui.cli.main import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,

@@ -1,5 +1,5 @@
 """hooktui's headless command line: run, validate, list, new, deps install and login, over hooktui.core;
-status, diff, push, pull, enable, disable and logs against a tenant (in hooktui.cli_sync).
+status, diff, push, pull, enable, disable and logs against a tenant (in hooktui.cli.sync).
 
 Exit codes: 0 success; 1 the hook, the check or the install failed; 2 bad usage or bad input
 (unknown hook, invalid payload, no Node.js...); 3 a bug in hooktui itself.
@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hooktui import __version__
-from hooktui import cli_action_run as action_run
-from hooktui.cli_actions import action_row, action_table, new_action
+from hooktui.cli import action_run
+from hooktui.cli.actions import action_row, action_table, new_action
 from hooktui.core.action_triggers import ACTION_TRIGGERS
 from hooktui.core.config import (
     CONFIG_FILE,
@@ -861,7 +861,7 @@ def build_parser() -> argparse.ArgumentParser:
     install.set_defaults(handler=cmd_deps_install)
     dep.set_defaults(handler=None, parser=dep, example="hooktui deps install")
 
-    from hooktui.cli_sync import add_commands  # here: it imports this module
+    from hooktui.cli.sync import add_commands  # here: it imports this module
 
     add_commands(command, where, as_json)
 

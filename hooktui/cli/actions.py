@@ -1,5 +1,5 @@
 """What `hooktui list` and `hooktui new --action` say about actions: rows, the table and the
-creation steps, as plain data and lines that cli.py prints (this module never prints)."""
+creation steps, as plain data and lines that cli/main.py prints (this module never prints)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from hooktui.core import bindings
+from hooktui.core.action_edits import create_action
 from hooktui.core.action_templates import action_template_for
 from hooktui.core.action_triggers import ACTION_TRIGGERS, unknown_trigger_message
-from hooktui.core.action_edits import create_action
 from hooktui.core.actions import Action
 from hooktui.core.workspace import Workspace, WorkspaceError
 
