@@ -46,7 +46,7 @@ from hooktui.tui import messages as m
 from hooktui.tui.dialogs import ConfirmDialog, TextViewDialog
 from hooktui.tui.keys import ANY_SCREEN, GLOBAL_BINDINGS
 from hooktui.tui.layout import PANE_KEYS, PANE_TITLES, PANES, ConsoleFooter, FlashLine, PaneBar, plan_layout
-from hooktui.tui.remote import COMPILE_WAIT, TenantController
+from hooktui.tui.tenant import COMPILE_WAIT, TenantController
 from hooktui.tui.widgets.editor import HookEditor
 from hooktui.tui.widgets.hook_list import HookList, HookRow
 from hooktui.tui.widgets.log_stream import LogStream
@@ -1106,7 +1106,7 @@ class HooktuiApp(App[None]):
             else:
                 refresh_editor()
 
-    # -- the tenant (hooktui.tui.remote does the work) ---------------------------------------
+    # -- the tenant (hooktui.tui.tenant does the work) ---------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in GLOBAL_ACTIONS and action not in ANY_SCREEN:
