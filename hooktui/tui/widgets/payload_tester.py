@@ -5,7 +5,6 @@ It never runs anything itself: it posts RunRequested and the App answers with sh
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from typing import Any, ClassVar
@@ -16,8 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.message import Message
-from textual.widgets import DataTable, Select, Static, Tab, Tabs, TextArea
+from textual.widgets import Select, Static, Tab, Tabs, TextArea
 
 from hooktui.core.payloads import PayloadError, SamplePayload, parse_payload
 from hooktui.core.results import RunResult
@@ -25,11 +23,19 @@ from hooktui.core.runhistory import RunHistory, RunRecord
 from hooktui.tui.dialogs import ConfirmDialog, TextPromptDialog, TextViewDialog
 from hooktui.tui.keys import KeySafeTextArea
 from hooktui.tui.messages import PayloadSaveRequested, RunOnSaveToggled, RunRequested
+from hooktui.tui.widgets.result_view import (
+    console_content,
+    envelope_content,
+    error_content,
+    format_ms,
+    status_line,
+    warnings_content,
+)
+from hooktui.tui.widgets.run_history_view import RunHistoryTable
 
 # Same rule as hooktui.core.payloads.save_workspace_payload: the name becomes one file name.
 _SAVE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-_LEVEL_STYLE = {"error": "$error", "warn": "$warning", "debug": "$text-muted", "info": ""}
 # From this width on, the payload and the result sit side by side instead of behind tabs.
 WIDE = 100
 VIEWS = ("payload", "result", "history")
@@ -43,10 +49,6 @@ def check_payload_name(name: str) -> str | None:
     if stem in {".", ".."} or not _SAVE_NAME.match(stem):
         return "use letters, digits, '-', '_' or '.', starting with a letter or digit (no folders)"
     return None
-
-
-def format_ms(ms: float) -> str:
-    return f"{ms:.1f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
 
 
 def _payload_key(payload: SamplePayload) -> str:
@@ -70,99 +72,6 @@ def _read_payload_text(payload: SamplePayload) -> tuple[str, str | None]:
         return payload.path.read_text(encoding="utf-8").removeprefix("\ufeff"), None
     except (OSError, UnicodeDecodeError) as exc:
         return "", f"cannot read {payload.path}: {getattr(exc, 'strerror', None) or exc}"
-
-
-# -- result rendering (pure: a RunResult in, Content out) ----------------------------------------
-
-
-def status_line(result: RunResult) -> Content:
-    """The verdict in one line: "✔ success 1.2 ms" or "✘ error 0.8 ms (timeout)"."""
-    if result.ok:
-        return Content.styled(f"✔ success {format_ms(result.duration_ms)}", "bold $success")
-    crash = f" ({result.crash})" if result.crash else ""
-    return Content.styled(f"✘ error {format_ms(result.duration_ms)}{crash}", "bold $error")
-
-
-def error_content(result: RunResult) -> Content | None:
-    if result.ok:
-        return None
-    data = result.data if isinstance(result.data, dict) else {"message": str(result.data)}
-    name = data.get("name")
-    message = str(data.get("message") or "Unknown error")
-    headline = f"{name}: {message}" if isinstance(name, str) and name and name != "Error" else message
-    parts: list[Content | str | tuple[str, str]] = [(headline, "bold $error"), "\n"]
-    # Auth0's own detail first, then whatever else the hook put on its error.
-    keys = [k for k in ("error_description", "friendlyMessage") if k in data]
-    keys += [k for k in data if k not in (*keys, "name", "message", "stack")]
-    for key in keys:
-        value = data[key]
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-        parts += [(f"  {key}: ", "$text-muted"), shown, "\n"]
-    if result.location is not None:
-        parts += [("  at ", "$text-muted"), f"line {result.location.line}, column {result.location.column}", "\n"]
-    stack = data.get("stack")
-    if isinstance(stack, str) and stack.strip():
-        parts += [("  stack:", "$text-muted"), "\n"]
-        for line in stack.splitlines():
-            parts += [(f"    {line}", "$text-muted"), "\n"]
-    return Content.assemble(*parts).rstrip()
-
-
-def warnings_content(result: RunResult) -> Content | None:
-    lines = [f"⚠ {warning}" for warning in result.warnings]
-    if result.logs_dropped:
-        lines.append(f"⚠ {result.logs_dropped} console line(s) were dropped")
-    if not lines:
-        return None
-    return Content.styled("\n".join(lines), "$warning")
-
-
-def envelope_content(result: RunResult) -> Content:
-    from textual.highlight import highlight  # pygments: off the start-up path
-
-    text = json.dumps(result.envelope, indent=2, ensure_ascii=False, default=str)
-    return Content.assemble(("envelope", "bold $text-muted"), "\n", highlight(text, language="json"))
-
-
-def console_content(result: RunResult) -> Content:
-    count = len(result.logs)
-    title = f"console · {count} line{'s' if count != 1 else ''}" if count else "console · no output"
-    parts: list[Content | str | tuple[str, str]] = [(title, "bold $text-muted")]
-    for event in result.logs:
-        late = " (late)" if event.late else ""
-        for line in event.text.splitlines() or [""]:
-            parts += ["\n", (f"{event.level:<5}{late} ", _LEVEL_STYLE.get(event.level, "") or "$text-muted"), line]
-    return Content.assemble(*parts)
-
-
-# -- the history table ----------------------------------------------------------------------------
-
-
-class _HistoryTable(DataTable[str]):
-    """The run history of the open hook: enter re-runs a record's payload, c compares it."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "rerun", "Re-run", id="tester.history_rerun"),
-        Binding("c", "compare", "Compare with previous", id="tester.history_compare"),
-    ]
-
-    class Rerun(Message):
-        def __init__(self, row: int) -> None:
-            super().__init__()
-            self.row = row
-
-    class Compare(Message):
-        def __init__(self, row: int) -> None:
-            super().__init__()
-            self.row = row
-
-    def action_rerun(self) -> None:
-        if self.row_count:
-            self.post_message(self.Rerun(self.cursor_row))
-
-    def action_compare(self) -> None:
-        if self.row_count:
-            self.post_message(self.Compare(self.cursor_row))
 
 
 # -- the pane --------------------------------------------------------------------------------------
@@ -267,10 +176,10 @@ class PayloadTester(Vertical):
                 yield Static(id="result-error")
                 yield Static(id="result-envelope")
                 yield Static(id="result-console")
-            yield _HistoryTable(id="tester-history", cursor_type="row", zebra_stripes=True)
+            yield RunHistoryTable(id="tester-history", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(_HistoryTable)
+        table = self.query_one(RunHistoryTable)
         table.add_columns("time", "payload", "status", "duration", "run")
         for part in ("warnings", "error", "envelope", "console"):
             self.query_one(f"#result-{part}", Static).display = False
@@ -700,16 +609,16 @@ class PayloadTester(Vertical):
         title = f"{newer.hook}: {older.label} → {newer.label}"
         self.app.push_screen(TextViewDialog(title, text, language="diff"))
 
-    @on(_HistoryTable.Rerun)
-    def _rerun(self, event: _HistoryTable.Rerun) -> None:
+    @on(RunHistoryTable.Rerun)
+    def _rerun(self, event: RunHistoryTable.Rerun) -> None:
         event.stop()
         if 0 <= event.row < len(self._history_rows):
             record = self._history_rows[event.row]
             self._result_wanted = True
             self.post_message(RunRequested(record.hook, record.payload, record.payload_name))
 
-    @on(_HistoryTable.Compare)
-    def _compare(self, event: _HistoryTable.Compare) -> None:
+    @on(RunHistoryTable.Compare)
+    def _compare(self, event: RunHistoryTable.Compare) -> None:
         event.stop()
         if not 0 <= event.row < len(self._history_rows):
             return
@@ -780,7 +689,7 @@ class PayloadTester(Vertical):
         self._update_status()
 
     def _refresh_history(self) -> None:
-        table = self.query_one(_HistoryTable)
+        table = self.query_one(RunHistoryTable)
         # While the user reads the history, the cursor stays on its record; opened anew, it starts at the newest.
         keep = self._view == "history" and 0 <= table.cursor_row < len(self._history_rows)
         under_cursor = self._history_rows[table.cursor_row] if keep else None
