@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from hooktui.core.logbuffer import LogBuffer
+from hooktui.core.logbuffer import LogBuffer, LogEntry
 from hooktui.core.results import LogEvent
 from hooktui.tui.widgets.log_stream import FilterInput, LogFilter, LogStream, LogView, hard_wrap
 
@@ -208,6 +210,45 @@ def test_the_buffer_keeps_one_line_for_a_trailing_newline() -> None:
     buffer.add("error", "validation", "first\r\nsecond\n")
     buffer.add("info", "reload", "")
     assert [entry.text for entry in buffer.drain()] == ["first", "second", ""]
+
+
+def test_the_buffer_loses_and_doubles_nothing_between_threads() -> None:
+    """The executor's reader thread adds while the pane drains on the UI loop: every line is
+    drained once, or counted as dropped when the bound pushed it out."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, to make any race show
+    try:
+        buffer = LogBuffer(limit=500)
+        producers, per_producer = 4, 5_000
+        drained: list[LogEntry] = []
+        done = threading.Event()
+
+        def produce(n: int) -> None:
+            for i in range(per_producer):
+                buffer.add("info", f"p{n}", f"{n}:{i}")
+
+        def consume() -> None:
+            while not done.is_set() or len(buffer):
+                drained.extend(buffer.drain(7 if len(drained) % 2 else None))
+
+        threads = [threading.Thread(target=produce, args=(n,)) for n in range(producers)]
+        consumer = threading.Thread(target=consume)
+        consumer.start()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        done.set()
+        consumer.join(30)
+        assert not consumer.is_alive(), "the consumer never saw the buffer empty"
+    finally:
+        sys.setswitchinterval(previous)
+    texts = [entry.text for entry in drained]
+    assert len(texts) == len(set(texts)), "a line was drained twice"
+    assert len(texts) + buffer.dropped == producers * per_producer
+    for n in range(producers):  # each producer's lines stay in its order
+        mine = [int(t.split(":")[1]) for t in texts if t.startswith(f"{n}:")]
+        assert mine == sorted(mine)
 
 
 def test_filter_parsing() -> None:
