@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from hooktui.core.action_results import ActionResult, FlowResult
 from hooktui.core.results import LogEvent, RunResult
 from hooktui.core.runhistory import RunHistory, RunRecord
 
@@ -154,3 +155,103 @@ def test_forget():
     history.forget("nobody")
     assert history.for_hook("token-claims") == []
     assert [r.run_id for r in history.for_hook("other")] == ["r2"]
+
+
+# -- actions and flows -----------------------------------------------------------------------------
+
+
+def action_result(run_id: str = "r1", *, name: str = "add-claims", status: str = "success", commands=None,
+                  outcome=None, error=None, warnings=()) -> ActionResult:
+    base = {"denied": None, "access_token_claims": {}, "id_token_claims": {}, "user_metadata": {}, "app_metadata": {}}
+    return ActionResult(
+        name=name, trigger="post-login", run_id=run_id, status=status,
+        commands=list(commands if commands is not None else []), outcome={**base, **(outcome or {})},
+        error=error, logs=[LogEvent(1.0, name, run_id, "info", "hello")], duration_ms=3.0, warnings=list(warnings),
+    )
+
+
+def test_from_action_result_keeps_kind_outcome_and_commands():
+    result = action_result("r4", commands=[{"method": "accessToken.setCustomClaim", "args": ["https://x/role", "admin"]}],
+                           outcome={"access_token_claims": {"https://x/role": "admin"}}, warnings=["w"])
+    rec = RunRecord.from_action_result(result, "default", {"user": {}})
+    assert (rec.kind, rec.hook, rec.run_id, rec.status) == ("action", "add-claims", "r4", "success")
+    assert rec.commands == [{"method": "accessToken.setCustomClaim", "args": ["https://x/role", "admin"]}]
+    assert rec.outcome["access_token_claims"] == {"https://x/role": "admin"}
+    assert rec.logs == ["info hello"] and rec.warnings == ["w"]
+    assert rec.verdict == "success"
+    result.outcome["access_token_claims"]["other"] = 1
+    assert "other" not in rec.outcome["access_token_claims"]  # a copy: the record keeps what the run answered
+
+
+def test_a_denied_action_and_a_failed_one_say_so_in_their_verdict():
+    denied = RunRecord.from_action_result(action_result(outcome={"denied": {"code": "access_denied", "reason": "no"}}), "d", {})
+    failed = RunRecord.from_action_result(action_result(status="error", error={"name": "TypeError", "message": "x is undefined"}), "d", {})
+    assert denied.verdict == "denied"
+    assert failed.verdict == "error" and failed.error == "TypeError: x is undefined"
+
+
+def test_from_flow_result_is_keyed_by_its_trigger_and_names_its_runs():
+    first = action_result("r2", name="one", commands=[{"method": "idToken.setCustomClaim", "args": ["a", 1]}],
+                          outcome={"id_token_claims": {"a": 1}})
+    second = action_result("r3", name="two", outcome={"denied": {"code": "access_denied", "reason": "blocked"}})
+    flow = FlowResult("post-login", [first, second], [{"action": "three", "reason": "two denied the transaction"}], 6.0)
+    rec = RunRecord.from_flow_result(flow, "default", {})
+    assert (rec.kind, rec.hook, rec.run_id, rec.verdict) == ("flow", "post-login", "r2–r3", "denied")
+    assert rec.commands == [{"action": "one", "method": "idToken.setCustomClaim", "args": ["a", 1]}]
+    assert rec.steps == ["1. one success", "2. two denied", "-  three not run: two denied the transaction"]
+    assert rec.duration_ms == 6.0
+
+
+def test_a_hook_an_action_and_a_flow_of_one_name_keep_their_own_runs():
+    history = RunHistory()
+    history.add(record("r1", hook="post-login"))
+    history.add(RunRecord.from_action_result(action_result("r2", name="post-login"), "d", {}))
+    flow = FlowResult("post-login", [action_result("r3", name="x")], [], 1.0)
+    history.add(RunRecord.from_flow_result(flow, "d", {}))
+    assert [r.run_id for r in history.for_hook("post-login")] == ["r1"]
+    assert [r.run_id for r in history.for_hook("post-login", kind="action")] == ["r2"]
+    assert [r.run_id for r in history.for_hook("post-login", kind="flow")] == ["r3"]
+    assert history.latest("post-login", kind="action").run_id == "r2"
+    history.rename("post-login", "renamed", kind="action")
+    assert history.for_hook("renamed", kind="action")[0].hook == "renamed"
+    assert [r.run_id for r in history.for_hook("post-login")] == ["r1"]  # the hook stays
+    history.forget("post-login", kind="flow")
+    assert history.for_hook("post-login", kind="flow") == [] and len(history) == 2
+
+
+def test_previous_works_within_a_kind():
+    history = RunHistory()
+    older = RunRecord.from_action_result(action_result("r1"), "d", {})
+    newer = RunRecord.from_action_result(action_result("r2"), "d", {})
+    history.add(older)
+    history.add(newer)
+    assert history.previous("add-claims", newer, kind="action") is older
+
+
+def test_compare_of_two_action_runs_shows_the_outcome_and_commands_that_changed():
+    a = RunRecord.from_action_result(action_result(
+        "r1", commands=[{"method": "accessToken.setCustomClaim", "args": ["https://x/role", "user"]}],
+        outcome={"access_token_claims": {"https://x/role": "user"}}), "default", {})
+    b = RunRecord.from_action_result(action_result(
+        "r2", commands=[{"method": "accessToken.setCustomClaim", "args": ["https://x/role", "admin"]},
+                        {"method": "user.setAppMetadata", "args": ["plan", "pro"]}],
+        outcome={"access_token_claims": {"https://x/role": "admin"}, "app_metadata": {"plan": "pro"}}), "default", {})
+    text = RunHistory.compare(a, b)
+    lines = text.splitlines()
+    assert '-  api.accessToken.setCustomClaim("https://x/role", "user")' in lines
+    assert '+  api.accessToken.setCustomClaim("https://x/role", "admin")' in lines
+    assert '+  api.user.setAppMetadata("plan", "pro")' in lines
+    assert any(line.startswith("-") and '"https://x/role": "user"' in line for line in lines)
+    assert any(line.startswith("+") and '"plan": "pro"' in line for line in lines)
+    assert not any("data:" in line for line in lines)  # an action has no hook envelope to compare
+    same = RunRecord.from_action_result(action_result("r3", commands=a.commands, outcome=a.outcome), "default", {})
+    assert RunHistory.compare(a, same).startswith("identical results")
+
+
+def test_compare_of_a_deny_against_a_success_names_the_denial():
+    ok = RunRecord.from_action_result(action_result("r1"), "d", {})
+    no = RunRecord.from_action_result(action_result("r2", commands=[{"method": "access.deny", "args": ["blocked"]}],
+                                                    outcome={"denied": {"code": "access_denied", "reason": "blocked"}}), "d", {})
+    text = RunHistory.compare(ok, no)
+    assert "-status: success" in text.splitlines() and "+status: denied" in text.splitlines()
+    assert '+  api.access.deny("blocked")' in text.splitlines()
