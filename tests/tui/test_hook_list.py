@@ -19,14 +19,14 @@ from hooktui.tui.messages import (
     HookRenameRequested,
     HookToggleRequested,
 )
-from hooktui.tui.widgets.hook_list import (
+from hooktui.tui.widgets.hook_list import HookList
+from hooktui.tui.widgets.list_rows import (
     EMPTY_TEXT,
-    HookList,
-    HookRow,
     STATE_SYMBOLS,
+    HookRow,
     columns_for,
-    pane_width_for,
     last_run_label,
+    pane_width_for,
 )
 
 HOOK_MESSAGES = (
