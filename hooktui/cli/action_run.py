@@ -1,6 +1,6 @@
 """What `hooktui run` needs for actions and flows: which thing a name means, the spec and event
 of a run, and the lines that say what the application would have received. Plain data and
-lines only: cli/main.py reads the arguments and prints (this module never prints)."""
+lines only: cli/run.py reads the arguments and prints (this module never prints)."""
 
 from __future__ import annotations
 

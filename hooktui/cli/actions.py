@@ -1,5 +1,5 @@
 """What `hooktui list` and `hooktui new --action` say about actions: rows, the table and the
-creation steps, as plain data and lines that cli/main.py prints (this module never prints)."""
+creation steps, as plain data and lines that cli/check.py and cli/scaffold.py print (this module never prints)."""
 
 from __future__ import annotations
 

@@ -10,17 +10,17 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
 
-from hooktui.cli.main import (
+from hooktui.cli.check import compile_all
+from hooktui.cli.terminal import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
     CliError,
     Terminal,
-    _compile_all,
-    _dumps,
-    _open_workspace,
-    _plural,
-    _rel,
+    dumps,
+    open_workspace,
+    plural,
+    rel,
 )
 from hooktui.core.config import CONFIG_FILE, Credentials, tenant_label, tenant_mismatch
 
@@ -81,7 +81,7 @@ def check_tenant(ws: Workspace, client: ManagementClient, term: Terminal, *, wri
 
 def _run(term: Terminal, work: Callable[[Syncer], Awaitable[int]], args: argparse.Namespace,
          ws: Workspace | None = None, *, writes: bool = False) -> int:
-    ws = ws or _open_workspace(args)
+    ws = ws or open_workspace(args)
 
     async def main() -> int:
         async with connect(term) as client:
@@ -114,7 +114,7 @@ def cmd_status(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
         entries = await syncer.entries(only=args.hooks or None)
         refused = syncer.refused
         if args.json:
-            term.out(_dumps({"tenant": syncer.tenant_key,
+            term.out(dumps({"tenant": syncer.tenant_key,
                              "hooks": [{**e.to_json(), "refused": refused.get(e.name)} for e in entries],
                              "summary": summarize(entries)}))
             return EXIT_OK
@@ -161,10 +161,10 @@ def cmd_diff(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
             path = None
             if entry.local is not None:
                 hook = ws.hook(entry.local.name)
-                path = _rel(ws, hook.script_path)
+                path = rel(ws, hook.script_path)
             out.append((entry, diff_entry(entry, syncer.state, script_path=path)))
         if args.json:
-            term.out(_dumps({"tenant": syncer.tenant_key, "hooks": [
+            term.out(dumps({"tenant": syncer.tenant_key, "hooks": [
                 {"hook": e.name, "status": str(e.status), "diff": d} for e, d in out]}))
             return EXIT_OK
         shown = [(e, d) for e, d in out if d]
@@ -193,14 +193,14 @@ def _export_warnings(ws: Workspace, names: set[str] | None) -> list[str]:
         except Exception:  # an unreadable script is refused by the workspace check already
             continue
         if not _EXPORTS.search(script):
-            warnings.append(f"{hook.deployed_name}: {_rel(ws, hook.script_path)} never assigns module.exports, "
+            warnings.append(f"{hook.deployed_name}: {rel(ws, hook.script_path)} never assigns module.exports, "
                             f"so it exports no function: Auth0 will fail every call to it")
     return warnings
 
 
 def _print_plan(term: Terminal, plan: Any, tenant: str) -> None:
     hooks = plan.hooks()
-    term.out(f"push to {tenant}: {_plural(len(hooks), 'hook')}, {_plural(len(plan.steps), 'request')}"
+    term.out(f"push to {tenant}: {plural(len(hooks), 'hook')}, {plural(len(plan.steps), 'request')}"
              if plan.steps else f"push to {tenant}: nothing to do")
     by_hook: dict[str, list[str]] = {}
     for step in plan.steps:
@@ -214,12 +214,12 @@ def _print_plan(term: Terminal, plan: Any, tenant: str) -> None:
 
 
 def cmd_push(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
-    ws = _open_workspace(args)
+    ws = open_workspace(args)
     names = set(args.hooks) if args.hooks else None
     refused: dict[str, str] = {}
     if not args.skip_compile_check:
         try:
-            problems = asyncio.run(_compile_all(ws))
+            problems = asyncio.run(compile_all(ws))
         except ExecutorError as exc:
             raise CliError(f"cannot check that the scripts compile: {exc} (or push with --skip-compile-check)") from None
         refused = {name: f"does not compile: {problem}" for name, problem in problems.items()}
@@ -243,14 +243,14 @@ def cmd_push(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
                 await syncer.push(plan)  # only records hooks found in sync
             result["ok"] = not blocked
             if args.json:
-                term.out(_dumps(result))
+                term.out(dumps(result))
             return EXIT_FAILED if blocked else EXIT_OK
         if not args.yes and stdin.isatty():
             term.err("apply this plan? [y/N] ")
             answer = stdin.readline().strip().lower()
             if answer not in ("y", "yes"):
                 if args.json:
-                    term.out(_dumps({**result, "applied": False}))
+                    term.out(dumps({**result, "applied": False}))
                 else:
                     term.out("nothing pushed")
                 return EXIT_FAILED
@@ -258,7 +258,7 @@ def cmd_push(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
         result["ok"] = report.ok  # false for a step that failed and for what the plan refused
         result["result"] = report.to_json()
         if args.json:
-            term.out(_dumps(result))
+            term.out(dumps(result))
         else:
             _print_push_report(term, report)
         return EXIT_OK if report.ok else EXIT_FAILED
@@ -281,7 +281,7 @@ def _print_push_report(term: Terminal, report: Any) -> None:
     deleted = report.deleted()
     failed = [o for o in report.outcomes.values() if not o.ok]
     if pushed:
-        term.out(term.paint(f"pushed {_plural(len(pushed), 'hook')}: ", "green") + ", ".join(pushed))
+        term.out(term.paint(f"pushed {plural(len(pushed), 'hook')}: ", "green") + ", ".join(pushed))
     if deleted:
         term.out(term.paint("deleted on the tenant: ", "green") + ", ".join(deleted))
     for outcome in failed:
@@ -306,7 +306,7 @@ def cmd_pull(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
             raise _before_writing(exc, "nothing was pulled") from None
         report = await syncer.pull(plan)
         if args.json:
-            term.out(_dumps({"tenant": syncer.tenant_key, **report.to_json()}))
+            term.out(dumps({"tenant": syncer.tenant_key, **report.to_json()}))
         else:
             if not report.outcomes and not plan.skipped:
                 term.out(f"pull from {syncer.tenant_key}: nothing to do, the workspace has the tenant's hooks")
@@ -329,7 +329,7 @@ def _enable(enabled: bool) -> Callable[[argparse.Namespace, Terminal, TextIO], i
         async def work(syncer: Syncer) -> int:
             done = await syncer.set_enabled(args.hook, enabled)
             if args.json:
-                term.out(_dumps({"tenant": syncer.tenant_key, "hook": args.hook, "enabled": enabled, "done": done}))
+                term.out(dumps({"tenant": syncer.tenant_key, "hook": args.hook, "enabled": enabled, "done": done}))
             else:
                 for line in done:
                     term.out(line)
@@ -350,7 +350,7 @@ def cmd_logs(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
     creds = Credentials.resolve()
     known = [creds.client_secret or "", creds.token or ""]
     try:
-        known += [v for hook in _open_workspace(args).hooks for v in hook.secrets.values()]
+        known += [v for hook in open_workspace(args).hooks for v in hook.secrets.values()]
     except Exception:  # no workspace here: the credentials are still masked
         pass
     redact = Redactor(known)
