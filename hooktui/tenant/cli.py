@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hooktui.tenant.emulator import Emulator, RatePlan, RequestRecord
+from hooktui.tenant.bucket import RatePlan
+from hooktui.tenant.emulator import Emulator, RequestRecord
 
 
 def _rate_arg(text: str) -> RatePlan:

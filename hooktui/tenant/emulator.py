@@ -12,6 +12,9 @@ Server stack: the standard library's `ThreadingHTTPServer` with an HTTP/1.1 (kee
   in two segments and wait on the peer's delayed ACK, ~45 ms per keep-alive request on loopback.
   The handler sets `disable_nagle_algorithm = True` (TCP_NODELAY); bench/push.py shows the
   request rate it allows (a test checks the flag; tests never time anything).
+- The tenant is composed of bucket.py (the rate plan and token bucket), auth.py (the token endpoint
+  and the checks on tokens), hooks_api.py (hooks and secrets), logs_api.py (the tenant log) and
+  faults.py (fault switches); this module routes each request to them and keeps the state file.
 - Around it: server.py (framing, body limits, connection timeouts), request.py
   (error bodies, query rules and the body decoder: strict UTF-8, a 400 for nesting too deep to
   parse, a 400 naming the field for a lone surrogate, which parses but could never be encoded
@@ -46,136 +49,38 @@ Choices where the real API is undocumented or where we had to pick (the client m
 
 from __future__ import annotations
 
-import base64
-import copy
-import hashlib
-import hmac
 import json
 import math
 import random
-import re
 import sys
 import threading
 import time
 import traceback
-import uuid
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from hooktui.core.triggers import Trigger
-from hooktui.tenant.request import (
-    DEFAULT_PER_PAGE,
-    MAX_PER_PAGE,
-    ApiError,
-    AuthError,
-    Call,
-    Unauthenticated,
-    clip,
-    json_type,
-    log_query,
-    lone_surrogate,
-    paginate,
-    parse_json,
-    query_bool,
-    query_int,
-    select_fields,
-)
+from hooktui.tenant.auth import TenantAuth
+from hooktui.tenant.bucket import RatePlan, TokenBucket
+from hooktui.tenant.faults import FaultSwitches
+from hooktui.tenant.hooks_api import HOOK_KEYS, MAX_SECRETS, HooksApi
+from hooktui.tenant.logs_api import LogsApi
+from hooktui.tenant.request import ApiError, Call, lone_surrogate
 from hooktui.tenant.server import MAX_BODY
 from hooktui.tenant.server import Handler as _Handler  # noqa: F401 - tests look at its flags
 from hooktui.tenant.server import Server as _Server
 from hooktui.tenant.store import StateFile, StateWriter
 
-VALUE_NOT_SHOWN = "_VALUE_NOT_SHOWN_"
-MAX_SECRETS = 20
-MAX_LOGS = 10_000  # oldest entries go first, like a tenant's retention period
 MAX_RECORDS = 100_000  # of Emulator.requests, so that a long-running emulator stays small
-HOOK_NAME = re.compile(r"^[a-zA-Z0-9]([ \-a-zA-Z0-9]*[a-zA-Z0-9])?$")
-TRIGGER_IDS = tuple(t.value for t in Trigger)
-HOOK_KEYS = ("id", "name", "triggerId", "enabled", "script", "dependencies")
-SCOPES = "read:hooks create:hooks update:hooks delete:hooks read:logs"
 STATE_FORMAT = "hooktui-emulator/1"
 
 RATE_LIMIT_MESSAGE = "Global limit has been reached"
-EXPIRED_TOKEN = "Expired token received for JSON Web Token validation"
-NO_HOOK = "The hook does not exist."
 
 
-# ---------------------------------------------------------------------------- rate plans
-
-
-@dataclass(frozen=True)
-class RatePlan:
-    """A token bucket: `burst` tokens, refilled at `rate` tokens per second."""
-
-    rate: float
-    burst: int
-
-    TIERS: ClassVar[dict[str, tuple[float, int]]] = {
-        "free": (2.0, 10),
-        "paid": (16.0, 50),
-        "enterprise-nonprod": (0.9, 10),  # Auth0 says "under 1/s"; the burst is our pick
-    }
-    FORMS: ClassVar[str] = "free, paid, enterprise-nonprod, or RPS/BURST such as 20/5"
-
-    def __post_init__(self) -> None:
-        if not (self.rate > 0 and math.isfinite(self.rate)):
-            raise ValueError(f"a rate plan needs a rate above 0 requests per second, not {self.rate}")
-        if self.burst < 1:
-            raise ValueError(f"a rate plan needs a burst of at least 1 request, not {self.burst}")
-
-    @classmethod
-    def parse(cls, text: str) -> RatePlan:
-        """A tier name or "RPS/BURST"; ValueError naming the accepted forms otherwise."""
-        key = text.strip().lower()
-        if key in cls.TIERS:
-            rate, burst = cls.TIERS[key]
-            return cls(rate, burst)
-        rps, sep, burst_text = key.partition("/")
-        try:
-            if not sep:
-                raise ValueError
-            return cls(float(rps), int(burst_text))
-        except ValueError:
-            raise ValueError(f"unknown rate plan {text!r}: expected {cls.FORMS}") from None
-
-    def describe(self) -> str:
-        return f"{self.rate:g} requests/s, burst {self.burst}"
-
-
-class _Bucket:
-    """The tenant's token bucket; the caller holds the emulator's lock."""
-
-    def __init__(self, plan: RatePlan, now: float) -> None:
-        self.plan = plan
-        self.tokens = float(plan.burst)
-        self.updated = now
-
-    def refill(self, now: float) -> None:
-        elapsed = max(0.0, now - self.updated)
-        self.tokens = min(float(self.plan.burst), self.tokens + elapsed * self.plan.rate)
-        self.updated = now
-
-    def take(self, now: float) -> bool:
-        self.refill(now)
-        if self.tokens + 1e-9 >= 1.0:  # the same rounding as `remaining`
-            self.tokens = max(0.0, self.tokens - 1.0)
-            return True
-        return False
-
-    @property
-    def remaining(self) -> int:
-        return int(self.tokens + 1e-9)
-
-    def seconds_to_full(self) -> float:
-        return (self.plan.burst - self.tokens) / self.plan.rate
-
-
-# ---------------------------------------------------------------------------- records and errors
+# ---------------------------------------------------------------------------- records
 
 
 @dataclass(frozen=True)
@@ -193,14 +98,6 @@ class RequestRecord:
     dropped: bool = False
 
 
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 @dataclass
 class _Outcome:
     status: int
@@ -213,7 +110,7 @@ class _Outcome:
 # ---------------------------------------------------------------------------- the tenant
 
 
-class Emulator:
+class Emulator(TenantAuth, HooksApi, LogsApi, FaultSwitches):
     """An Auth0 tenant in memory (or in a JSON file) behind a real HTTP server on loopback.
 
     `fail_rate` and `latency_ms` are plain attributes: tests may change them while it runs.
@@ -271,7 +168,7 @@ class Emulator:
         self._epoch_offset = time.time() - clock()
         self._rng = random.Random(seed)
         self._lock = threading.RLock()
-        self._bucket = _Bucket(rate, clock()) if rate else None
+        self._bucket = TokenBucket(rate, clock()) if rate else None
         self._drops: list[list[Any]] = []  # [METHOD, path prefix, count left]
         self._next_log = 1
         self._dirty = False
@@ -376,12 +273,6 @@ class Emulator:
 
     # ------------------------------------------------------------------ test hooks
 
-    def drop_after_processing(self, method: str, path_prefix: str, count: int = 1) -> None:
-        """Process the next `count` requests matching method and path prefix (their effects
-        happen) and then close the connection without answering."""
-        with self._lock:
-            self._drops.append([method.upper(), path_prefix, count])
-
     def seed_hooks(self, hooks: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Put hooks in the tenant directly (no request, no log entry), with their `secrets`.
 
@@ -469,15 +360,6 @@ class Emulator:
         raw = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode("utf-8", "backslashreplace")
         return _Outcome(status, raw, out_headers, drop, latency)
 
-    def _take_drop(self, method: str, path: str) -> bool:
-        for rule in self._drops:
-            if rule[0] == method.upper() and path.startswith(rule[1]) and rule[2] > 0:
-                rule[2] -= 1
-                if rule[2] == 0:
-                    self._drops.remove(rule)
-                return True
-        return False
-
     def _route(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes,
                ip: str) -> tuple[int, Any]:
         if path == "/oauth/token":
@@ -521,372 +403,6 @@ class Emulator:
                           details={"request": {"method": method.lower(), "path": path},
                                    "response": {"statusCode": exc.status, "body": exc.body}})
             raise
-
-    # ------------------------------------------------------------------ tokens
-
-    def _token(self, headers: Any, body: bytes, ip: str) -> tuple[int, Any]:
-        ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        try:
-            if ctype == "application/x-www-form-urlencoded":
-                params: Any = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-            else:
-                params = parse_json(body) if body.strip() else {}
-        except UnicodeDecodeError:
-            raise AuthError(400, "invalid_request", "Invalid request body: not UTF-8") from None
-        except ApiError as exc:
-            raise AuthError(400, "invalid_request", f"Invalid request body: {exc}") from None
-        if not isinstance(params, dict):
-            raise AuthError(400, "invalid_request", "Invalid request body")
-        grant = params.get("grant_type")
-        if not grant:
-            raise AuthError(400, "invalid_request", "Missing required parameter: grant_type")
-        if grant != "client_credentials":
-            raise AuthError(400, "unsupported_grant_type", f"Unsupported grant type: {clip(grant)}")
-        client_id = str(params.get("client_id") or "")
-        fail = {"client_id": client_id, "ip": ip, "headers": headers}
-        if client_id != self.client_id or not hmac.compare_digest(
-            str(params.get("client_secret") or "").encode(), self.client_secret.encode()
-        ):
-            self._log("feccft", "Unauthorized", **fail, durable=False)
-            raise AuthError(401, "access_denied", "Unauthorized")
-        audience = params.get("audience")
-        if not audience:
-            message = "No audience parameter was provided, and no default audience has been configured"
-            self._log("feccft", message, **fail, durable=False)
-            raise AuthError(403, "access_denied", message)
-        if not isinstance(audience, str) or audience not in self._audiences(headers):
-            message = f"Service not enabled within domain: {clip(audience, 200)}"
-            self._log("feccft", message, **fail, durable=False)
-            raise AuthError(403, "access_denied", message)
-        iat = int(self._epoch(self._clock()))
-        claims = {
-            "iss": f"https://{self.domain}/", "sub": f"{client_id}@clients", "aud": audience,
-            "iat": iat, "exp": iat + self.token_ttl, "azp": client_id, "scope": SCOPES,
-            "gty": "client-credentials",
-        }
-        self._log("seccft", "Client Credentials for Access Token", client_id=client_id, ip=ip, headers=headers,
-                  details={"audience": audience, "scope": SCOPES})
-        return 200, {"access_token": self._sign(claims), "expires_in": self.token_ttl, "scope": SCOPES,
-                     "token_type": "Bearer"}
-
-    def _audiences(self, headers: Any) -> set[str]:
-        """The tenant's own audience, and `http(s)://{Host}/api/v2/` for the host[:port] the client
-        called (the official SDKs ask for https://{domain}/api/v2/; hooktui asks for its base URL).
-        A token is good only where it was minted: another emulator's host is another tenant."""
-        hosts = {f"https://{self.domain}"}
-        # An HTTP/1.0 client may send no Host: then it called the address we listen on.
-        host = (headers.get("Host") or self.base_url.partition("://")[2]).strip().lower()
-        if host:
-            hosts |= {f"http://{host}", f"https://{host}"}
-        return {f"{h}/api/v2/" for h in hosts}
-
-    def _sign(self, claims: dict[str, Any]) -> str:
-        head = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-        body = _b64url(json.dumps(claims, separators=(",", ":")).encode())
-        mac = hmac.new(self.client_secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
-        return f"{head}.{body}.{_b64url(mac)}"
-
-    def _claims(self, token: str) -> dict[str, Any] | None:
-        """The token's claims if this tenant signed it (expired or not), else None."""
-        try:
-            head, body, sig = token.split(".")
-            mac = hmac.new(self.client_secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
-            if not hmac.compare_digest(_b64url_decode(sig), mac):
-                return None
-            claims = json.loads(_b64url_decode(body))
-        except (ValueError, TypeError):
-            return None
-        return claims if isinstance(claims, dict) else None
-
-    def _bearer(self, headers: Any) -> str | None:
-        scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
-        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-    def _authenticate(self, headers: Any) -> str:
-        token = self._bearer(headers)
-        if token is None:
-            raise Unauthenticated.api(401, "Missing authentication")
-        claims = self._claims(token)
-        if claims is None:
-            raise Unauthenticated.api(401, "Invalid token", "invalid_token")
-        if not isinstance(claims.get("exp"), int) or self._epoch(self._clock()) >= claims["exp"]:
-            raise Unauthenticated.api(401, EXPIRED_TOKEN, "invalid_token")
-        aud = claims.get("aud")
-        auds = [aud] if isinstance(aud, str) else [a for a in aud if isinstance(a, str)] if isinstance(aud, list) else []
-        if not set(auds) & self._audiences(headers):
-            shown = " ".join(auds) if auds else "(none)"
-            raise Unauthenticated.api(401, f"Bad audience: {clip(shown, 200)}", "invalid_token")
-        return str(claims.get("azp", ""))
-
-    def _caller(self, headers: Any) -> str:
-        """Who sent the request, for a log entry, when the token says so."""
-        token = self._bearer(headers)
-        claims = self._claims(token) if token else None
-        return str(claims.get("azp", "")) if claims else ""
-
-    # ------------------------------------------------------------------ hooks
-
-    def _list_hooks(self, ctx: Call) -> tuple[int, Any]:
-        q = ctx.query
-        hooks = [self._public(h) for h in self.hooks.values()]
-        if "enabled" in q:
-            enabled = query_bool(q, "enabled")
-            hooks = [h for h in hooks if h["enabled"] is enabled]
-        if "triggerId" in q:
-            if q["triggerId"] not in TRIGGER_IDS:
-                raise ApiError.query(f"No enum match for: \"{clip(q['triggerId'])}\"", "triggerId")
-            hooks = [h for h in hooks if h["triggerId"] == q["triggerId"]]
-        page_items, start, limit = paginate(hooks, q, page_all=True)
-        page_items = select_fields(page_items, q)
-        if query_bool(q, "include_totals", False):
-            return 200, {"hooks": page_items, "start": start, "limit": limit, "total": len(hooks)}
-        return 200, page_items
-
-    def _get_hook(self, ctx: Call, hook_id: str) -> tuple[int, Any]:
-        return 200, select_fields([self._public(self._hook(hook_id))], ctx.query)[0]
-
-    def _create_hook(self, ctx: Call) -> tuple[int, Any]:
-        data = ctx.json()
-        self._validate_hook(data, creating=True)
-        self._check_conflicts(data, None)
-        hook = self._store_new_hook(self._new_hook_id(), data)
-        self.secrets[hook["id"]] = {}
-        self._sapi(ctx, "Create a hook", 201, hook)
-        return 201, self._public(hook)
-
-    def _update_hook(self, ctx: Call, hook_id: str) -> tuple[int, Any]:
-        data = ctx.json()
-        self._validate_hook(data, creating=False)
-        hook = self._hook(hook_id)
-        self._check_conflicts({**hook, **data}, hook_id)
-        for key in ("name", "script", "enabled"):
-            if key in data:
-                hook[key] = data[key]
-        if "dependencies" in data:
-            hook["dependencies"] = dict(data["dependencies"])
-        self._dirty = True
-        self._sapi(ctx, "Update a hook", 201, hook)
-        return 201, self._public(hook)
-
-    def _delete_hook(self, ctx: Call, hook_id: str) -> tuple[int, Any]:
-        self._hook(hook_id)
-        del self.hooks[hook_id]
-        self.secrets.pop(hook_id, None)
-        self._dirty = True
-        self._sapi(ctx, "Delete a hook", 204, None)
-        return 204, None
-
-    def _hook(self, hook_id: str) -> dict[str, Any]:
-        hook = self.hooks.get(hook_id)
-        if hook is None:
-            raise ApiError.api(404, NO_HOOK, "inexistent_hook")
-        return hook
-
-    @staticmethod
-    def _public(hook: dict[str, Any]) -> dict[str, Any]:
-        out = {k: hook[k] for k in HOOK_KEYS}
-        out["dependencies"] = dict(hook["dependencies"])
-        return out
-
-    def _new_hook_id(self) -> str:
-        while True:
-            hook_id = str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
-            if hook_id not in self.hooks:
-                return hook_id
-
-    def _store_new_hook(self, hook_id: str, data: dict[str, Any]) -> dict[str, Any]:
-        hook = {
-            "id": hook_id, "name": data["name"], "triggerId": data["triggerId"],
-            "enabled": bool(data.get("enabled", False)), "script": data["script"],
-            "dependencies": dict(data.get("dependencies") or {}),
-        }
-        self.hooks[hook_id] = hook
-        self._dirty = True
-        return hook
-
-    @staticmethod
-    def _validate_hook(data: Any, *, creating: bool) -> None:
-        if not isinstance(data, dict):
-            raise ApiError.payload(f"Expected type object but found type {json_type(data)}")
-        allowed = ("name", "script", "triggerId", "enabled", "dependencies") if creating else (
-            "name", "script", "enabled", "dependencies")
-        extra = [k for k in data if k not in allowed]
-        if extra:
-            raise ApiError.payload(f"Additional properties not allowed: {', '.join(extra)}")
-        if creating:
-            for key in ("name", "script", "triggerId"):
-                if key not in data:
-                    raise ApiError.payload(f"Missing required property: {key}")
-        elif not data:
-            raise ApiError.payload("Too few properties defined (0), minimum 1")
-        for key, kind in (("name", str), ("script", str), ("triggerId", str), ("enabled", bool),
-                          ("dependencies", dict)):
-            if key in data and not isinstance(data[key], kind):
-                expected = {str: "string", bool: "boolean", dict: "object"}[kind]
-                raise ApiError.payload(
-                    f"Expected type {expected} but found type {json_type(data[key])} on property {key}")
-        if "name" in data and not HOOK_NAME.match(data["name"]):
-            raise ApiError.payload(
-                f"String does not match pattern {HOOK_NAME.pattern}: {clip(data['name'])} on property name")
-        if "script" in data and not data["script"]:
-            raise ApiError.payload("String is too short (0 chars), minimum 1 on property script")
-        if "triggerId" in data and data["triggerId"] not in TRIGGER_IDS:
-            raise ApiError.payload(f"No enum match for: \"{clip(data['triggerId'])}\" on property triggerId")
-        for name, version in (data.get("dependencies") or {}).items():
-            if not isinstance(version, str):
-                raise ApiError.payload(
-                    f"Expected type string but found type {json_type(version)} on property dependencies.{name}")
-
-    def _check_conflicts(self, hook: dict[str, Any], hook_id: str | None) -> None:
-        """409 when the name is taken or when a second hook of a trigger would be enabled."""
-        for other in self.hooks.values():
-            if other["id"] == hook_id:
-                continue
-            if other["name"] == hook["name"]:
-                raise ApiError.api(409, f"A hook with the name \"{hook['name']}\" already exists.", "hook_conflict")
-            if hook.get("enabled") and other["enabled"] and other["triggerId"] == hook["triggerId"]:
-                raise ApiError.api(
-                    409,
-                    f"Only one hook can be enabled per trigger: \"{other['name']}\" ({other['id']}) is already "
-                    f"enabled for {hook['triggerId']}. Disable it first.",
-                    "enabled_hook_conflict",
-                )
-
-    # ------------------------------------------------------------------ secrets
-
-    def _get_secrets(self, ctx: Call, hook_id: str) -> tuple[int, Any]:
-        self._hook(hook_id)
-        return 200, dict.fromkeys(self.secrets.get(hook_id, {}), VALUE_NOT_SHOWN)
-
-    def _secrets_body(self, ctx: Call) -> dict[str, str]:
-        data = ctx.json()
-        if not isinstance(data, dict):
-            raise ApiError.payload(f"Expected type object but found type {json_type(data)}")
-        if not data:
-            raise ApiError.payload("Too few properties defined (0), minimum 1")
-        self._check_secret_values(data)
-        return data
-
-    @staticmethod
-    def _check_secret_values(data: dict[str, Any]) -> None:
-        for key, value in data.items():
-            if not key:
-                raise ApiError.payload("A secret needs a non-empty name")
-            if not isinstance(value, str):
-                raise ApiError.payload(f"Expected type string but found type {json_type(value)} on property {key}")
-
-    def _add_secrets(self, ctx: Call, hook_id: str) -> tuple[int, Any]:
-        data = self._secrets_body(ctx)
-        self._hook(hook_id)
-        current = self.secrets.setdefault(hook_id, {})
-        taken = [k for k in data if k in current]
-        if taken:
-            raise ApiError.api(409, f"Secret \"{taken[0]}\" already exists for this hook.", "hook_secret_conflict")
-        total = len(current) + len(data)
-        if total > MAX_SECRETS:
-            raise ApiError.api(
-                400, f"A hook can have at most {MAX_SECRETS} secrets; this request would make {total}.",
-                "too_many_secrets")
-        current.update(data)
-        self._dirty = True
-        self._sapi(ctx, "Add hook secrets", 201, None, secret_keys=sorted(data))
-        return 201, None
-
-    def _update_secrets(self, ctx: Call, hook_id: str) -> tuple[int, Any]:
-        data = self._secrets_body(ctx)
-        self._hook(hook_id)
-        current = self.secrets.setdefault(hook_id, {})
-        missing = [k for k in data if k not in current]
-        if missing:
-            raise ApiError.api(404, f"Secret \"{missing[0]}\" does not exist for this hook.", "inexistent_hook_secret")
-        current.update(data)
-        self._dirty = True
-        self._sapi(ctx, "Update hook secrets", 201, None, secret_keys=sorted(data))
-        return 201, None
-
-    def _delete_secrets(self, ctx: Call, hook_id: str) -> tuple[int, Any]:
-        keys = ctx.json()
-        if not isinstance(keys, list):
-            raise ApiError.payload(f"Expected type array but found type {json_type(keys)}")
-        if not keys:
-            raise ApiError.payload("Array is too short (0), minimum 1")
-        for key in keys:
-            if not isinstance(key, str):
-                raise ApiError.payload(f"Expected type string but found type {json_type(key)} in the array")
-        self._hook(hook_id)
-        current = self.secrets.setdefault(hook_id, {})
-        for key in keys:
-            current.pop(key, None)
-        self._dirty = True
-        self._sapi(ctx, "Delete hook secrets", 204, None, secret_keys=sorted(set(keys)))
-        return 204, None
-
-    # ------------------------------------------------------------------ logs
-
-    def _search_logs(self, ctx: Call) -> tuple[int, Any]:
-        q = ctx.query
-        if "from" in q or "take" in q:
-            mixed = [k for k in ("q", "sort", "page", "per_page") if k in q]
-            if mixed:
-                raise ApiError.query(f"{mixed[0]} cannot be used with from and take (checkpoint mode)", mixed[0])
-            take = query_int(q, "take", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
-            start = q.get("from", "")
-            entries = [e for e in self.logs if e["log_id"] > start][:take]
-            return 200, select_fields([copy.deepcopy(e) for e in entries], q)
-        entries = self.logs
-        if q.get("q"):
-            match = log_query(q["q"])
-            entries = [e for e in entries if match(e)]
-        sort = q.get("sort", "date:-1")
-        if sort not in ("date:-1", "date:1"):
-            raise ApiError.query(f"unsupported sort {sort!r}: use date:1 or date:-1", "sort")
-        if sort == "date:-1":
-            entries = entries[::-1]
-        page_items, start_at, limit = paginate(entries, q, page_all=False)
-        page_items = select_fields([copy.deepcopy(e) for e in page_items], q)
-        if query_bool(q, "include_totals", False):
-            return 200, {"start": start_at, "limit": limit, "length": len(page_items), "total": len(entries),
-                         "logs": page_items}
-        return 200, page_items
-
-    def _get_log(self, ctx: Call, log_id: str) -> tuple[int, Any]:
-        for entry in self.logs:
-            if entry["log_id"] == log_id:
-                return 200, copy.deepcopy(entry)
-        raise ApiError.api(404, "log not found", "inexistent_log")
-
-    def _sapi(self, ctx: Call, description: str, status: int, hook: dict[str, Any] | None, *,
-              secret_keys: list[str] | None = None) -> None:
-        request: dict[str, Any] = {"method": ctx.method.lower(), "path": ctx.path}
-        if secret_keys is not None:  # the names only: a log never holds a secret's value
-            request["body"] = dict.fromkeys(secret_keys, VALUE_NOT_SHOWN)
-        response: dict[str, Any] = {"statusCode": status}
-        if hook is not None:
-            response["body"] = {k: hook[k] for k in ("id", "name", "triggerId", "enabled")}
-        self._log("sapi", description, client_id=ctx.client_id, ip=ctx.ip, headers=ctx.headers,
-                  details={"request": request, "response": response})
-
-    def _log(self, kind: str, description: str, *, client_id: str, ip: str, headers: Any,
-             details: dict[str, Any] | None = None, durable: bool = True) -> None:
-        """`durable=False` for entries anyone can cause without credentials (a failed token request,
-        a 429): they are kept and reach the state file with the next real change, but never cause
-        a write of their own."""
-        log_id = f"900{self._next_log:021d}"
-        self._next_log += 1
-        stamp = datetime.fromtimestamp(self._epoch(self._clock()), tz=timezone.utc)
-        entry: dict[str, Any] = {
-            "_id": log_id, "log_id": log_id,
-            "date": stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "type": kind, "description": description, "client_id": client_id,
-            "client_name": "hooktui emulator client" if client_id == self.client_id else "",
-            "ip": ip, "user_agent": headers.get("User-Agent", "") if headers is not None else "",
-            "hostname": self.domain, "details": details or {},
-        }
-        self.logs.append(entry)
-        if len(self.logs) > MAX_LOGS:
-            del self.logs[: len(self.logs) - MAX_LOGS]
-        if durable:
-            self._dirty = True
 
     # ------------------------------------------------------------------ state
 

@@ -16,7 +16,8 @@ import pytest
 from hooktui.core.config import Credentials
 from hooktui.remote.client import ApiError, CredentialsError, ManagementClient, NetworkError, tenant_base_url
 from hooktui.remote.ratelimit import RateLimitConfig, RateLimitEvent, RateLimitPolicy
-from hooktui.tenant.emulator import Emulator, RatePlan
+from hooktui.tenant.bucket import RatePlan
+from hooktui.tenant.emulator import Emulator
 
 DOMAIN = "tenant.eu.auth0.com"
 CLIENT_ID = "m2m-client-id"

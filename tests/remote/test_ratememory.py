@@ -16,7 +16,8 @@ from hooktui.core.workspace import Workspace
 from hooktui.remote import ratememory
 from hooktui.remote.client import ManagementClient
 from hooktui.sync.apply import Syncer
-from hooktui.tenant.emulator import Emulator, RatePlan
+from hooktui.tenant.bucket import RatePlan
+from hooktui.tenant.emulator import Emulator
 
 EMU_ID, EMU_SECRET = "memory-client", "memory-secret-5c6d7e"
 

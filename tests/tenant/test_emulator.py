@@ -16,7 +16,8 @@ from contextlib import closing
 import httpx
 import pytest
 
-from hooktui.tenant.emulator import Emulator, RatePlan, main
+from hooktui.tenant.bucket import RatePlan
+from hooktui.tenant.emulator import Emulator, main
 
 SCRIPT = "module.exports = function (client, scope, audience, context, cb) { cb(null, {}); };"
 CE = "credentials-exchange"
