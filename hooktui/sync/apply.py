@@ -20,28 +20,21 @@ from hooktui.core.workspace import Hook, Workspace, WorkspaceError, keyword_repl
 from hooktui.remote.client import ApiError, ManagementClient, RemoteError
 from hooktui.sync.plan import (
     PHASE,
-    VALUE_NOT_SHOWN,
-    Entry,
-    LocalHook,
     PullAction,
     PullItem,
     PullPlan,
     PushPlan,
-    RemoteHook,
     Skip,
-    Snapshot,
-    Status,
     Step,
     StepKind,
-    SyncState,
     apply_step,
-    compare,
     needs_record,
     plan_pull,
     plan_push,
-    select,
     tenant_snapshot,
 )
+from hooktui.sync.state import VALUE_NOT_SHOWN, Snapshot, SyncState
+from hooktui.sync.status import Entry, LocalHook, RemoteHook, Status, compare, select
 
 Progress = Callable[[str], None]
 READ_CONCURRENCY = 4  # secrets reads in flight; the client's pacing keeps them inside the bucket

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from test_sync import CE, PRE, by_name, script, write_hook
 
-from hooktui.tenant.emulator import Emulator, RatePlan
+from hooktui.tenant.bucket import RatePlan
+from hooktui.tenant.emulator import Emulator
 
 EMU_ID, EMU_SECRET = "cli-client", "cli-secret-93ac41d2"
 

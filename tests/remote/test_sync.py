@@ -16,8 +16,11 @@ from hooktui.core.config import Credentials
 from hooktui.core.workspace import Workspace
 from hooktui.remote.client import ManagementClient
 from hooktui.sync.apply import Syncer
-from hooktui.sync.plan import PHASE, VALUE_NOT_SHOWN, StepKind, SyncState, diff_entry, script_digest
-from hooktui.tenant.emulator import Emulator, RatePlan
+from hooktui.sync.diff import diff_entry
+from hooktui.sync.plan import PHASE, StepKind
+from hooktui.sync.state import VALUE_NOT_SHOWN, SyncState, script_digest
+from hooktui.tenant.bucket import RatePlan
+from hooktui.tenant.emulator import Emulator
 
 EMU_ID, EMU_SECRET = "sync-client", "sync-secret-7d1e0b"
 CE, PRE, POST = "credentials-exchange", "pre-user-registration", "post-user-registration"

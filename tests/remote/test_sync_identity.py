@@ -13,7 +13,8 @@ from test_sync import CE, PRE, by_name, client, emu, pull, push, script, statuse
 from hooktui.core.workspace import Workspace
 from hooktui.remote.ratelimit import RateLimitConfig
 from hooktui.sync.apply import Syncer
-from hooktui.sync.plan import VALUE_NOT_SHOWN, StepKind, SyncState
+from hooktui.sync.plan import StepKind
+from hooktui.sync.state import VALUE_NOT_SHOWN, SyncState
 
 
 def rename_in_json(root: Path, stem: str, new_name: str) -> None:
