@@ -37,6 +37,9 @@ from tenacity import AsyncRetrying, RetryCallState
 from hooktui import __version__
 from hooktui.core.config import Credentials, is_loopback
 from hooktui.core.redaction import Redactor
+from hooktui.remote.errors import ApiError, CredentialsError, NetworkError, RemoteError
+from hooktui.remote.errors import Retryable as _Retryable
+from hooktui.remote.errors import json_body as _json
 from hooktui.remote.ratelimit import RateLimitConfig, RateLimitEvent, RateLimitPolicy
 
 log = logging.getLogger("hooktui.remote")
@@ -46,68 +49,6 @@ TOKEN_PATH = "/oauth/token"
 PER_PAGE = 100  # the API's maximum
 # What the console and the CLI receive: a wait (RateLimitEvent) or a line of text.
 EventSink = Callable[[RateLimitEvent | str], None]
-
-
-# ---------------------------------------------------------------------------- errors
-
-
-class RemoteError(Exception):
-    """Talking to the tenant failed; the message is for people and holds no secret.
-
-    `outcome_unknown` is true when the request may have taken effect anyway (a 5xx, or the
-    connection lost after sending).
-    """
-
-    outcome_unknown: bool = False
-
-
-class CredentialsError(RemoteError):
-    """The credentials cannot be used as they are: the message says what to set."""
-
-
-class ApiError(RemoteError):
-    """The API answered with an error; `message` is the API's own."""
-
-    def __init__(
-        self,
-        status: int,
-        error_code: str | None,
-        message: str,
-        method: str,
-        path: str,
-        *,
-        hint: str | None = None,
-    ) -> None:
-        self.status, self.error_code, self.message = status, error_code, message
-        self.method, self.path, self.hint = method, path, hint
-        self.outcome_unknown = status >= 500
-        code = f" {error_code}" if error_code else ""
-        text = f"{method} {path}: {status}{code}: {message}"
-        super().__init__(f"{text} ({hint})" if hint else text)
-
-
-class NetworkError(RemoteError):
-    """No answer: the tenant could not be reached, or the connection broke."""
-
-    def __init__(self, method: str, path: str, reason: str, *, outcome_unknown: bool) -> None:
-        self.method, self.path, self.reason = method, path, reason
-        self.outcome_unknown = outcome_unknown
-        after = " after the request was sent (it may have been processed)" if outcome_unknown else ""
-        super().__init__(f"{method} {path}: {reason}{after}")
-
-
-class _Retryable(Exception):
-    """One attempt failed in a way the retry loop may repeat; `error` is what the caller sees if
-    it does not."""
-
-    def __init__(self, error: RemoteError, response: httpx.Response | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.response = response
-
-    @property
-    def rate_limited(self) -> bool:
-        return self.response is not None and self.response.status_code == 429
 
 
 # ---------------------------------------------------------------------------- the tenant's address
@@ -245,14 +186,6 @@ class _Secrets:
     def mask(self, text: str) -> str:
         return self._redactor.text(text)
 
-
-def _json(response: httpx.Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _quote(value: str) -> str:
@@ -709,3 +642,8 @@ class ManagementClient:
             body = body.get("logs")
         return list(body) if isinstance(body, list) else []
 
+
+
+# Re-exported for importers outside remote (the console, the CLI, tests), see report.
+__all__ = ["PER_PAGE", "ApiError", "CredentialsError", "ManagementClient", "NetworkError", "RemoteError",
+           "tenant_base_url"]
