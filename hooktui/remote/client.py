@@ -41,6 +41,7 @@ from hooktui.remote.errors import ApiError, CredentialsError, NetworkError, Remo
 from hooktui.remote.errors import Retryable as _Retryable
 from hooktui.remote.errors import json_body as _json
 from hooktui.remote.ratelimit import RateLimitConfig, RateLimitEvent, RateLimitPolicy
+from hooktui.remote.unknown_outcome import UnknownOutcomes
 
 log = logging.getLogger("hooktui.remote")
 
@@ -195,7 +196,7 @@ def _quote(value: str) -> str:
 # ---------------------------------------------------------------------------- the client
 
 
-class ManagementClient:
+class ManagementClient(UnknownOutcomes):
     """The Management API of one tenant. Use as `async with ManagementClient(creds) as api:`.
 
     `on_event` receives every wait (a RateLimitEvent) and notes such as "looking the hook up by
@@ -510,57 +511,6 @@ class ManagementClient:
     async def get_hook(self, hook_id: str) -> dict[str, Any]:
         return _json(await self._request("GET", f"{API}/hooks/{_quote(hook_id)}", idempotent=True))
 
-    async def create_hook(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """Create a hook. When the outcome of an attempt is unknown the hook is looked up by name
-        first: it is returned if that attempt created it, created again otherwise."""
-        body = dict(body)
-        name = str(body.get("name", ""))
-        path = f"{API}/hooks"
-        maybe_created = False
-        started = time.monotonic()
-        for attempt in range(1, self.policy.config.max_attempts + 1):
-            try:
-                return _json(await self._request("POST", path, json=body, idempotent=False))
-            except RemoteError as exc:
-                if isinstance(exc, ApiError) and exc.status == 409 and maybe_created:
-                    found = await self._find_created(name, body)
-                    if found is not None:
-                        return found
-                    raise
-                if not exc.outcome_unknown:
-                    raise
-                maybe_created = True
-                wait = self.policy.wait_before_retry(attempt)
-                if self.policy.gives_up(attempt, time.monotonic() - started, wait):
-                    raise
-                detail = f"create hook {name!r}: {exc}; will look it up by name before creating it again"
-                self.policy.report("retry", wait, detail)
-                await self._sleep(wait)
-                found = await self._find_created(name, body)
-                if found is not None:
-                    self._emit(f"create hook {name!r}: the lost attempt did create it ({found.get('id')})")
-                    return found
-        raise AssertionError("unreachable: the last attempt raises")
-
-    async def _find_created(self, name: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The hook named `name` if it is the one `body` describes; None if there is none."""
-        for hook in await self.list_hooks():
-            if hook.get("name") != name:
-                continue
-            if "script" not in hook and hook.get("id"):
-                hook = await self.get_hook(str(hook["id"]))
-            same = all(hook.get(key) == body[key] for key in ("triggerId", "script") if key in body)
-            if not same:
-                raise ApiError(
-                    409,
-                    "hook_conflict",
-                    f"a hook named {name!r} exists on the tenant with another trigger or script",
-                    "POST",
-                    f"{API}/hooks",
-                )
-            return hook
-        return None
-
     async def update_hook(self, hook_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """PATCH name, script, enabled or dependencies. A trigger cannot change: delete and create."""
         if "triggerId" in changes:
@@ -578,28 +528,6 @@ class ManagementClient:
         """The hook's secret names; the API shows every value as `_VALUE_NOT_SHOWN_`."""
         body = _json(await self._request("GET", f"{API}/hooks/{_quote(hook_id)}/secrets", idempotent=True))
         return dict(body) if isinstance(body, dict) else {}
-
-    async def add_secrets(self, hook_id: str, secrets: Mapping[str, str]) -> None:
-        """Add new secrets (409 if one exists). If an attempt's outcome is unknown, the keys that now
-        exist are updated to these values and the others added, so nothing is added twice."""
-        pending = dict(secrets)
-        self._secrets.add(*pending.values())
-        path = f"{API}/hooks/{_quote(hook_id)}/secrets"
-        for attempt in range(1, self.policy.config.max_attempts + 1):
-            try:
-                await self._request("POST", path, json=pending, idempotent=False)
-                return
-            except RemoteError as exc:
-                if not exc.outcome_unknown or attempt == self.policy.config.max_attempts:
-                    raise
-                self._emit(f"add secrets to hook {hook_id}: {exc}; checking which keys exist")
-            present = await self.get_secrets(hook_id)
-            landed = {k: v for k, v in pending.items() if k in present}
-            if landed:
-                await self.update_secrets(hook_id, landed)
-            pending = {k: v for k, v in pending.items() if k not in present}
-            if not pending:
-                return
 
     async def update_secrets(self, hook_id: str, secrets: Mapping[str, str]) -> None:
         """Change the values of existing secrets (404 for an unknown key)."""
