@@ -5,37 +5,18 @@ hook whose files were deleted under unsaved edits, and the palette lists every t
 from __future__ import annotations
 
 import json
-import shutil
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual.command import CommandPalette
 from textual.widgets import Input, TextArea
+from waiting import until
 
-from hooktui.core.resources import data_path
 from hooktui.core.settings import UserSettings
 from hooktui.tui import messages as m
 from hooktui.tui.app import HelpScreen, HooktuiApp
 from hooktui.tui.dialogs import ConfirmDialog
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HOOKTUI_CONFIG_DIR", str(tmp_path / "config"))
-    root = tmp_path / "workspace"
-    shutil.copytree(data_path("examples/workspace"), root)
-    return root
-
-
-async def until(pilot, condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:
-    """Let the app work until `condition` holds; fail naming `what` if it never does."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:g} s")
-        await pilot.pause(0.02)
 
 
 async def send(app: HooktuiApp, pilot, data: str) -> None:

@@ -5,38 +5,17 @@ editor says how it went where the user is, and the footer keeps the keys that ma
 
 from __future__ import annotations
 
-import shutil
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from textual.widgets import DataTable, Static, TextArea
 from textual.widgets._footer import FooterKey
+from waiting import until
 
-from hooktui.core.resources import data_path
 from hooktui.core.settings import UserSettings
 from hooktui.tui.app import HooktuiApp
 from hooktui.tui.dialogs import TextPromptDialog
 from hooktui.tui.layout import EDITOR_CODE, HOOKS_MAX, editor_code_columns, plan_layout
 from hooktui.tui.widgets.hook_list import pane_width_for
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HOOKTUI_CONFIG_DIR", str(tmp_path / "config"))
-    root = tmp_path / "workspace"
-    shutil.copytree(data_path("examples/workspace"), root)
-    return root
-
-
-async def until(pilot, condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:
-    """Let the app work until `condition` holds; fail naming `what` if it never does."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:g} s")
-        await pilot.pause(0.02)
 
 
 def screen_lines(app: HooktuiApp) -> list[str]:

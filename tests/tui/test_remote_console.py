@@ -4,18 +4,16 @@ Pilot, files on disk. No HTTP is mocked."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import Static, TextArea
+from waiting import until
 
 from hooktui.core.config import Credentials
-from hooktui.core.resources import data_path
 from hooktui.core.settings import UserSettings
 from hooktui.core.workspace import Workspace
 from hooktui.remote.client import ManagementClient
@@ -29,14 +27,6 @@ from hooktui.tui.widgets.log_stream import LogStream
 
 CLIENT_ID, CLIENT_SECRET = "console-tests", "console-secret-4b1d"
 REMOTE, LOCAL = CHANGED_REMOTELY, CHANGED_LOCALLY  # password-change-audit, token-claims
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HOOKTUI_CONFIG_DIR", str(tmp_path / "config"))
-    root = tmp_path / "workspace"
-    shutil.copytree(data_path("examples/workspace"), root)
-    return root
 
 
 @pytest.fixture
@@ -60,14 +50,6 @@ def make_app(root: Path, emu: Emulator | None, **kw: Any) -> HooktuiApp:
     env = {"HOOKTUI_CONFIG_DIR": str(root.parent / "config")}  # no AUTH0_*: only what is passed
     return HooktuiApp(root, settings=UserSettings(), watch=False, save_dir=root.parent, env=env,
                       credentials=credentials(emu) if emu is not None else None, **kw)
-
-
-async def until(pilot, condition: Callable[[], Any], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await pilot.pause(0.02)
 
 
 def log_lines(app: HooktuiApp) -> list[str]:

@@ -3,35 +3,19 @@ and a large terminal. Regenerate after an intended change with `pytest --snapsho
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from waiting import until
 
-from hooktui.core.resources import data_path
 from hooktui.core.settings import UserSettings
 from hooktui.tui.app import HooktuiApp
 
 
 @pytest.fixture
-def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> HooktuiApp:
-    monkeypatch.setenv("HOOKTUI_CONFIG_DIR", str(tmp_path / "config"))
-    root = tmp_path / "workspace"
-    shutil.copytree(data_path("examples/workspace"), root)
-    return HooktuiApp(root, settings=UserSettings(), watch=False)
-
-
-async def until(pilot, condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    """Let the app work until `condition` holds; fail naming `what` if it never does. The deadline
-    is generous (a loaded machine is slow) and only bounds a wait that would otherwise be endless."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:g} s")
-        await pilot.pause(0.02)
+def console(workspace: Path) -> HooktuiApp:
+    return HooktuiApp(workspace, settings=UserSettings(), watch=False)
 
 
 async def settle(pilot) -> None:
