@@ -18,7 +18,8 @@ from hooktui.core.action_exports import FOUND, MISSING, UNSURE, check_handler
 from hooktui.core.action_templates import action_template_for
 from hooktui.core.action_triggers import ACTION_TRIGGERS, RUNNABLE_TRIGGERS
 from hooktui.core.actions import NOT_IN_WORKSPACE, ActionNotFound, read_code
-from hooktui.core.workspace import Problem, Workspace, WorkspaceError
+from hooktui.core.problems import Problem, WorkspaceError
+from hooktui.core.workspace import Workspace
 
 FIXTURE = Path(__file__).parent / "fixtures" / "actions-export"
 NO_ENV: dict[str, str] = {}

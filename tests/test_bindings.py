@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hooktui.core import bindings
-from hooktui.core.workspace import Problem, Workspace, WorkspaceError
+from hooktui.core.problems import Problem, WorkspaceError
+from hooktui.core.workspace import Workspace
 
 FIXTURE = Path(__file__).parent / "fixtures" / "actions-export"
 HANDLER = "exports.onExecutePostLogin = async (event, api) => {};\n"

@@ -12,19 +12,12 @@ from pathlib import Path
 import pytest
 
 from hooktui.core import files
+from hooktui.core.hook_meta import deployed_name
+from hooktui.core.keywords import js_string, js_stringify, keyword_replace
+from hooktui.core.npm import package_name_problems, version_problem
+from hooktui.core.problems import HookNotFound, Problem, WorkspaceError
 from hooktui.core.triggers import Trigger
-from hooktui.core.workspace import (
-    HookNotFound,
-    Problem,
-    Workspace,
-    WorkspaceError,
-    deployed_name,
-    js_string,
-    js_stringify,
-    keyword_replace,
-    package_name_problems,
-    version_problem,
-)
+from hooktui.core.workspace import Workspace
 
 SCRIPT = "module.exports = function (user, context, cb) { cb(null, {}); };\n"
 NO_ENV: dict[str, str] = {}

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hooktui.core.workspace import MAX_SECRETS, Problem, Workspace, validate_meta_text
+from hooktui.core.hook_meta import MAX_SECRETS, validate_meta_text
+from hooktui.core.problems import Problem
+from hooktui.core.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 FILE = "hooks/token-claims.json"

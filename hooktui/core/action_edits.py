@@ -18,7 +18,7 @@ from hooktui.core.action_triggers import (
 )
 from hooktui.core.actions import _CONTROL, ACTIONS_DIRECTORY, Action, _rel, raw_code
 from hooktui.core.files import atomic_write, dump_json
-from hooktui.core.workspace import WorkspaceError
+from hooktui.core.problems import WorkspaceError
 
 if TYPE_CHECKING:
     from hooktui.core.workspace import Workspace

@@ -27,16 +27,17 @@ from hooktui.core.action_triggers import (
     version_problem,
 )
 from hooktui.core.config import mask
-from hooktui.core.jsondoc import KEYWORD_HINT, UNRESOLVED, JsonDoc, json_type, read_json_doc, top_position
-from hooktui.core.workspace import (
-    KEYWORDS_ENV,
-    HookNotFound,
-    Problem,
-    WorkspaceError,
-    keyword_replace,
-    package_name_problems,
+from hooktui.core.jsondoc import (
+    KEYWORD_HINT,
+    UNRESOLVED,
+    JsonDoc,
+    read_json_doc,
+    top_position,
 )
-from hooktui.core.workspace import version_problem as npm_version_problem
+from hooktui.core.keywords import KEYWORDS_ENV, keyword_replace
+from hooktui.core.npm import package_name_problems
+from hooktui.core.npm import version_problem as npm_version_problem
+from hooktui.core.problems import HookNotFound, Problem, WorkspaceError, json_type
 
 ACTIONS_DIRECTORY = "actions"
 # Auth0's limits (docs: customize/actions/limitations).

@@ -21,8 +21,14 @@ from typing import TYPE_CHECKING, Any
 from hooktui.core.action_triggers import ACTION_TRIGGERS, unknown_trigger_message
 from hooktui.core.actions import Action
 from hooktui.core.files import atomic_write, dump_json
-from hooktui.core.jsondoc import json_type, read_json_doc, top_position
-from hooktui.core.workspace import Problem, WorkspaceError, _reject_constant, _repeat_messages
+from hooktui.core.jsondoc import read_json_doc, top_position
+from hooktui.core.problems import (
+    Problem,
+    WorkspaceError,
+    json_type,
+    reject_constant,
+    repeated_keys,
+)
 
 if TYPE_CHECKING:
     from hooktui.core.workspace import Workspace
@@ -171,7 +177,7 @@ def _raw(ws: Workspace) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkspaceError(f"cannot read {rel}: {exc}") from exc
     try:
-        data = json.loads(raw, parse_constant=_reject_constant)
+        data = json.loads(raw, parse_constant=reject_constant)
     except ValueError as exc:
         where = f" (line {exc.lineno}, column {exc.colno}: {exc.msg})" if isinstance(exc, json.JSONDecodeError) else ""
         hint = (" It holds @@KEY@@ placeholders outside strings, which only parse after keyword replacement, so "
@@ -180,7 +186,7 @@ def _raw(ws: Workspace) -> dict[str, Any]:
                              "or edit it by hand") from None
     if not isinstance(data, dict):
         raise WorkspaceError(f"cannot edit {rel}: it holds {json_type(data)}, not a JSON object")
-    repeated = _repeat_messages(raw)
+    repeated = repeated_keys(raw)
     if repeated:
         raise WorkspaceError(f"cannot edit {rel}: {'; '.join(m for *_, m in repeated)}. Then try again")
     return data

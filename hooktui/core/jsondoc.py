@@ -2,7 +2,7 @@
 JSON.parse), keeping where every key is so that each problem names its line and column.
 
 Actions and bindings read their files through this; hooks have their own older path in
-workspace.py, whose position and repeated-key helpers this reuses.
+hook_meta.py, and both use the position and repeated-key helpers of problems.py.
 """
 
 from __future__ import annotations
@@ -13,22 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hooktui.core.workspace import (
-    _UNRESOLVED,
-    _WS,
-    KEYWORDS_ENV,
+from hooktui.core.keywords import KEYWORDS_ENV, UNRESOLVED, keyword_replace
+from hooktui.core.problems import (
+    JSON_SPACE,
+    KeyRepeats,
     Problem,
-    _json_type,
-    _key_offsets,
-    _line_column,
-    _reject_constant,
-    _repeat_messages,
-    _Repeats,
-    keyword_replace,
+    key_offsets,
+    line_column,
+    reject_constant,
+    repeated_keys,
 )
 
-json_type = _json_type
-UNRESOLVED = _UNRESOLVED
 KEYWORD_HINT = f"add it to [keywords] in hooktui.toml or to {KEYWORDS_ENV}"
 
 
@@ -49,7 +44,7 @@ class JsonDoc:
         """(line, column) of the key at `path` (array items by index), when there is one."""
         key = tuple(str(p) for p in path)
         if key in self.offsets:
-            return _line_column(self.text, self.offsets[key])
+            return line_column(self.text, self.offsets[key])
         return None, None
 
     def problem(self, message: str, fld: str | None, *path: str | int, severity: str = "error",
@@ -67,7 +62,7 @@ class JsonDoc:
             if marker in seen or marker in self.explained:
                 continue
             seen.add(marker)
-            line, column = _line_column(self.text, match.start())
+            line, column = line_column(self.text, match.start())
             self.problems.append(Problem(
                 self.rel, f"{marker} has no keyword mapping and stays as written; {KEYWORD_HINT}",
                 None, line, column, None, "warning", action=action))
@@ -92,9 +87,9 @@ def read_json_doc(path: Path, rel: str, keywords: Mapping[str, Any]) -> JsonDoc:
 def parse_json_doc(raw: str, rel: str, keywords: Mapping[str, Any]) -> JsonDoc:
     text = keyword_replace(raw, keywords)
     doc = JsonDoc(rel, raw, text)
-    repeats = _Repeats()
+    repeats = KeyRepeats()
     try:
-        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=repeats)
+        data = json.loads(text, parse_constant=reject_constant, object_pairs_hook=repeats)
     except json.JSONDecodeError as exc:
         message = f"invalid JSON: {exc.msg}"
         if text != raw:
@@ -110,9 +105,9 @@ def parse_json_doc(raw: str, rel: str, keywords: Mapping[str, Any]) -> JsonDoc:
         doc.problems.append(Problem(rel, f"invalid JSON: {exc}"))
         return doc
     doc.data = data
-    doc.offsets = _key_offsets(text)
+    doc.offsets = key_offsets(text)
     if repeats.found:
-        repeated = _repeat_messages(text)
+        repeated = repeated_keys(text)
         for path, line, column, message in repeated:
             fld = ".".join(path)
             doc.problems.append(Problem(rel, message, fld, line, column))
@@ -123,4 +118,4 @@ def parse_json_doc(raw: str, rel: str, keywords: Mapping[str, Any]) -> JsonDoc:
 
 def top_position(doc: JsonDoc) -> tuple[int, int]:
     """Where the document's value starts (for "expected an object" problems)."""
-    return _line_column(doc.text, _WS.match(doc.text).end())
+    return line_column(doc.text, JSON_SPACE.match(doc.text).end())

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from hooktui.core import resources
 from hooktui.core.files import atomic_write, dump_json
+from hooktui.core.problems import repeated_keys
 from hooktui.core.triggers import Trigger, parse_trigger
 
 _ORDER_PREFIX = re.compile(r"^\d+-")
@@ -84,8 +85,6 @@ def parse_payload(text: str, source: str) -> Any:
         raise PayloadError(
             source, f"{exc.name} is not valid JSON", line=line, column=column, hint="use null or a number"
         ) from None
-    from hooktui.core.workspace import repeated_keys  # here: workspace is the heavier import
-
     for _path, line, column, message in repeated_keys(text)[:1]:
         raise PayloadError(source, message, line=line, column=column)
     return value
