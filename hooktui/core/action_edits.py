@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from hooktui.core.action_triggers import (
     ACTION_TRIGGERS,
@@ -20,11 +20,18 @@ from hooktui.core.actions import _CONTROL, ACTIONS_DIRECTORY, Action, _rel, raw_
 from hooktui.core.files import atomic_write, dump_json
 from hooktui.core.problems import WorkspaceError
 
-if TYPE_CHECKING:
-    from hooktui.core.workspace import Workspace
+
+class ActionsHost(Protocol):
+    """What an action edit needs of the workspace (the Workspace is one), named here so that
+    action_edits.py never imports workspace.py."""
+
+    root: Path
+    actions: list[Action]
+
+    def reload(self) -> None: ...
 
 
-def write_code(ws: Workspace, action: Action, text: str) -> None:
+def write_code(ws: ActionsHost, action: Action, text: str) -> None:
     """Save the code atomically (through a symlink to its target); never outside the workspace."""
     if action.code_path is None:
         raw_code(action)  # raises, naming why
@@ -58,7 +65,7 @@ def file_stem(name: str) -> str:
     return stem.encode("utf-8")[:255].decode("utf-8", "ignore")
 
 
-def create_action(ws: Workspace, name: str, trigger_id: str, code: str, *, version: str | None = None,
+def create_action(ws: ActionsHost, name: str, trigger_id: str, code: str, *, version: str | None = None,
                   runtime: str = DEFAULT_RUNTIME, deployed: bool = False) -> Action:
     """Write actions/<name>/code.js and actions/<name>.json as deploy-cli's export lays them out;
     never overwrites a file, and refuses what validation would call an error."""

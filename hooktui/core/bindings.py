@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from hooktui.core.action_triggers import ACTION_TRIGGERS, unknown_trigger_message
 from hooktui.core.actions import Action
@@ -30,12 +30,21 @@ from hooktui.core.problems import (
     repeated_keys,
 )
 
-if TYPE_CHECKING:
-    from hooktui.core.workspace import Workspace
-
 TRIGGERS_DIRECTORY = "triggers"
 TRIGGERS_FILE = "triggers.json"
 MAX_BINDINGS = 20  # Auth0: at most 20 actions per trigger
+
+
+
+class BindingsHost(Protocol):
+    """What a bindings edit needs of the workspace (the Workspace is one), named here so that
+    bindings.py never imports workspace.py."""
+
+    root: Path
+    actions: list[Action]
+    bindings: Bindings
+
+    def reload(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -166,7 +175,7 @@ def load_bindings(root: Path, actions: list[Action], keywords: Mapping[str, Any]
 # ---------------------------------------------------------------------------- writes
 
 
-def _raw(ws: Workspace) -> dict[str, Any]:
+def _raw(ws: BindingsHost) -> dict[str, Any]:
     """triggers.json as on disk, before keyword replacement (what a write edits), or {} when absent."""
     path = ws.bindings.path
     rel = f"{TRIGGERS_DIRECTORY}/{TRIGGERS_FILE}"
@@ -192,7 +201,7 @@ def _raw(ws: Workspace) -> dict[str, Any]:
     return data
 
 
-def check_editable(ws: Workspace) -> None:
+def check_editable(ws: BindingsHost) -> None:
     """WorkspaceError when triggers.json exists but hooktui cannot rewrite it without loss."""
     _raw(ws)
 
@@ -209,7 +218,7 @@ def _entry_name(entry: Any) -> Any:
     return entry.get("action_name") if isinstance(entry, dict) else None
 
 
-def _write(ws: Workspace, data: dict[str, Any]) -> None:
+def _write(ws: BindingsHost, data: dict[str, Any]) -> None:
     path = ws.bindings.path
     path.parent.mkdir(parents=True, exist_ok=True)
     # Through a symlink to its target, as scripts are written: replacing the link itself would
@@ -222,7 +231,7 @@ def _write(ws: Workspace, data: dict[str, Any]) -> None:
     ws.reload()
 
 
-def _bindable(ws: Workspace, trigger_id: str, action_name: str) -> None:
+def _bindable(ws: BindingsHost, trigger_id: str, action_name: str) -> None:
     trigger = ACTION_TRIGGERS.get(trigger_id)
     if trigger is None:
         raise WorkspaceError(unknown_trigger_message(trigger_id))
@@ -237,7 +246,7 @@ def _bindable(ws: Workspace, trigger_id: str, action_name: str) -> None:
                              f"only an action's own trigger can run it")
 
 
-def bind(ws: Workspace, trigger_id: str, action_name: str, *, display_name: str | None = None,
+def bind(ws: BindingsHost, trigger_id: str, action_name: str, *, display_name: str | None = None,
          position: int | None = None) -> Bindings:
     """Add the action to the trigger's flow, at `position` (0-based; default last)."""
     _bindable(ws, trigger_id, action_name)
@@ -254,7 +263,7 @@ def bind(ws: Workspace, trigger_id: str, action_name: str, *, display_name: str 
     return ws.bindings
 
 
-def unbind(ws: Workspace, trigger_id: str, action_name: str) -> Bindings:
+def unbind(ws: BindingsHost, trigger_id: str, action_name: str) -> Bindings:
     """Take the action out of the trigger's flow; the trigger stays in the file, with an empty
     list if it was the last, so that deploying unbinds it on the tenant too."""
     data = _raw(ws)
@@ -267,7 +276,7 @@ def unbind(ws: Workspace, trigger_id: str, action_name: str) -> Bindings:
     return ws.bindings
 
 
-def reorder(ws: Workspace, trigger_id: str, action_names: list[str]) -> Bindings:
+def reorder(ws: BindingsHost, trigger_id: str, action_names: list[str]) -> Bindings:
     """Run the trigger's bound actions in the order `action_names` gives (all of them, each once)."""
     data = _raw(ws)
     entries = _entries(data, trigger_id)
@@ -281,7 +290,7 @@ def reorder(ws: Workspace, trigger_id: str, action_names: list[str]) -> Bindings
     return ws.bindings
 
 
-def move(ws: Workspace, trigger_id: str, action_name: str, offset: int) -> Bindings:
+def move(ws: BindingsHost, trigger_id: str, action_name: str, offset: int) -> Bindings:
     """Move the action `offset` places later (negative: earlier) in the trigger's flow, clamped."""
     names = [_entry_name(e) for e in _entries(_raw(ws), trigger_id)]
     if action_name not in names:
