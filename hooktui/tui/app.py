@@ -3,8 +3,9 @@
 Panes post Messages (messages.py); the App acts on the core (hooktui.core) in workers and tells
 the panes what changed through their public methods. Workers never touch widgets: they post
 Messages, or append plain data to the LogBuffer that the log pane drains on its own timer.
-Everything about the tenant (status, push, pull, diff, its log) is delegated to the
-TenantController in remote.py.
+The App keeps composition, keys and the message handlers, which delegate: runs and the executor
+to runs.py's RunController, workspace edits to editing.py's HookEdits, and everything about the
+tenant (status, push, pull, diff, its log) to tenant.py's TenantController.
 """
 
 from __future__ import annotations
