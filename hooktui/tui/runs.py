@@ -78,7 +78,7 @@ class RunController:
             if app.workspace is None:
                 return
             self.executor = Executor(app.workspace)
-        self.executor.subscribe(lambda event: app.log_buffer.add_event(app.redactor.event(event)))
+        self.executor.subscribe(lambda event: app.log_buffer.add_event(app.redactor.event(event)), threaded=True)
         try:
             await self.executor.start()
         except ExecutorError as e:
