@@ -152,7 +152,7 @@ async def produce_with_executor(buffer: LogBuffer, lines: int) -> tuple[float, s
     with tempfile.TemporaryDirectory() as tmp:
         ws = make_workspace(Path(tmp))
         async with Executor(ws, log_limit=lines * 2) as ex:
-            ex.subscribe(buffer.add_event, threaded=True)  # as the console subscribes
+            ex.subscribe(buffer.add_event)
             await ex.run("flood", payload(10))  # warm: compile and load the hook
             buffer.drain()
             started = time.perf_counter()

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -691,54 +690,3 @@ async def test_a_node_older_than_20_is_refused_naming_the_version_needed(folder,
             pass
     message = str(info.value)
     assert "Node.js 20 or newer" in message and "v18.19.1" in message
-
-
-# -- the reader thread ------------------------------------------------------------------------
-
-FLOOD = """module.exports = function (client, scope, audience, context, cb) {
-  for (var i = 0; i < 20000; i++) console.log('line ' + i);
-  cb(null, { scope: scope });
-};
-"""
-
-
-async def test_a_flood_of_log_lines_is_read_off_the_event_loop(folder):
-    """A threaded subscriber (the console's LogBuffer) gets every line on the reader thread as it
-    arrives, so the loop the console draws on parses none of them; loop subscribers and on_log
-    still run on the loop, in order, and all before the run's result."""
-    folder.add("flood", source=FLOOD)
-    loop_thread = threading.get_ident()
-    threaded: list[tuple[int, str]] = []
-    on_loop: list[tuple[int, str]] = []
-    per_run: list[tuple[int, str]] = []
-    async with Executor(folder.workspace(), log_limit=50_000) as ex:
-        ex.subscribe(lambda e: threaded.append((threading.get_ident(), e.text)), threaded=True)
-        ex.subscribe(lambda e: on_loop.append((threading.get_ident(), e.text)))
-        result = await ex.run("flood", CE, timeout=60,
-                              on_log=lambda e: per_run.append((threading.get_ident(), e.text)))
-        seen = ([t for _, t in threaded], [t for _, t in on_loop], [t for _, t in per_run])
-    assert result.ok, result.error_message
-    expected = [f"line {i}" for i in range(20_000)]
-    assert [e.text for e in result.logs] == expected
-    for lines in seen:
-        assert [t for t in lines if t.startswith("line ")] == expected
-    readers = {ident for ident, _ in threaded}
-    assert len(readers) == 1 and loop_thread not in readers
-    assert {ident for ident, _ in on_loop} == {loop_thread}
-    assert {ident for ident, _ in per_run} == {loop_thread}
-
-
-async def test_a_threaded_subscriber_that_raises_stops_no_run(folder):
-    folder.add("chatty")
-    notices: list[str] = []
-
-    def broken(event) -> None:
-        raise ValueError("subscriber bug")
-
-    async with Executor(folder.workspace()) as ex:
-        ex.subscribe(broken, threaded=True)
-        ex.subscribe(lambda e: e.source == "executor" and notices.append(e.text))
-        first = await ex.run("chatty", CE)
-        second = await ex.run("chatty", CE)
-    assert first.ok and second.ok and len(second.logs) == len(first.logs) == 6
-    assert any("subscriber bug" in text for text in notices), notices

@@ -24,7 +24,6 @@ from hooktui.core.results import LoadResult, LogEvent, RunResult, SourceLocation
 from hooktui.core.workspace import WorkspaceError
 from hooktui.runtime import contracts
 from hooktui.runtime.action_runs import ACTION_PREFIX, ActionRuns
-from hooktui.runtime.supervisor_stdout import RAW, TOO_LONG, StdoutReader
 
 RUNNER = Path(__file__).with_name("runner.js")
 # Node's permission model (--experimental-permission) keeps hooks in their sandboxes; it came in 20.
@@ -119,8 +118,7 @@ class Executor(ActionRuns):
         self._node = node
         self.node_version: str | None = None
         self._proc: asyncio.subprocess.Process | None = None
-        self._stdout: StdoutReader | None = None  # the supervisor's stdout, on a thread of its own
-        self._restarter: asyncio.Task[None] | None = None
+        self._reader: asyncio.Task[None] | None = None
         self._stderr_reader: asyncio.Task[None] | None = None
         self._pending: dict[str, _Pending] = {}
         self._waiters: dict[int, asyncio.Future[dict[str, Any]]] = {}
@@ -131,15 +129,13 @@ class Executor(ActionRuns):
         self._stamps: dict[str, tuple[tuple[int, int], ...]] = {}  # hook name -> file stamps at load
         self._ids = itertools.count(1)
         self._seq = itertools.count(1)
-        # Replaced, never changed in place: the reader thread iterates them unlocked.
         self._subscribers: list[Callable[[LogEvent], None]] = []
-        self._threaded: list[Callable[[LogEvent], None]] = []
-        self._subscriber_errors: set[str] = set()
         self._closing = False
         self._start_lock = asyncio.Lock()
         self._watchdog: asyncio.Task[None] | None = None
         self._sandbox_dir: str | None = None
-        self._ping_sent: float | None = None  # time.monotonic(), as the reader's last_event
+        self._last_event = 0.0
+        self._ping_sent: float | None = None
         self.restarts = 0
         # While runs are pending, a supervisor silent for liveness_interval gets a ping; no pong
         # within liveness_deadline and it is restarted. Generous: it never runs hook code, so
@@ -172,16 +168,13 @@ class Executor(ActionRuns):
         if self.workspace is not None:
             options["nodeModulesBase"] = str(Path(self.workspace.state_dir).resolve())
         cwd = str(self.workspace.root) if self.workspace is not None else None
-        # stdout is a plain pipe that a thread reads (StdoutReader), not an asyncio stream: a
-        # flood of log lines must not be parsed on the loop the console draws on.
-        stdout_r, stdout_w = os.pipe()
         try:
             proc = await asyncio.create_subprocess_exec(
                 node,
                 str(RUNNER),
                 json.dumps(options),
                 stdin=asyncio.subprocess.PIPE,
-                stdout=stdout_w,
+                stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 env=node_environment(),
                 cwd=cwd,
@@ -191,20 +184,12 @@ class Executor(ActionRuns):
                 start_new_session=os.name == "posix",
             )
         except FileNotFoundError:
-            os.close(stdout_r)
             raise NodeNotFound() from None
         except OSError as e:
-            os.close(stdout_r)
             raise ExecutorError(f"cannot start Node.js ({node}): {e}") from None
-        finally:
-            os.close(stdout_w)
-        assert proc.stderr is not None
-        reader = StdoutReader(open(stdout_r, "rb", buffering=1 << 16), asyncio.get_running_loop(),
-                              take=self._take, handle=self._handle,
-                              ended=lambda: self._stdout_ended(proc))
-        reader.start()
+        assert proc.stdout is not None and proc.stderr is not None
         try:
-            line = await asyncio.wait_for(reader.first_line, 15)
+            line = await asyncio.wait_for(proc.stdout.readline(), 15)
             ready = json.loads(line) if line else None
         except (TimeoutError, ValueError):
             ready = None
@@ -229,8 +214,9 @@ class Executor(ActionRuns):
             )
         self.node_version = version
         self._proc = proc
-        self._stdout = reader
+        self._last_event = asyncio.get_running_loop().time()
         self._ping_sent = None
+        self._reader = asyncio.create_task(self._read_events(proc), name="hooktui-executor-reader")
         self._stderr_reader = asyncio.create_task(self._read_stderr(proc), name="hooktui-executor-stderr")
         self._watchdog = asyncio.create_task(self._watch(proc), name="hooktui-executor-watchdog")
         # After a restart, the hooks that were loaded are loaded again.
@@ -248,15 +234,13 @@ class Executor(ActionRuns):
             except (TimeoutError, OSError):
                 self._kill_group(proc)
                 await proc.wait()
-        for task in (self._restarter, self._stderr_reader, self._watchdog):
+        for task in (self._reader, self._stderr_reader, self._watchdog):
             if task is not None:
                 task.cancel()
                 try:
                     await task
                 except (asyncio.CancelledError, Exception):
                     pass
-        if self._stdout is not None:
-            await asyncio.to_thread(self._stdout.join, 2)  # it has seen the end of the pipe
         self._fail_pending("the executor was closed", crash="executor")
         if self._sandbox_dir is not None:
             shutil.rmtree(self._sandbox_dir, ignore_errors=True)
@@ -279,44 +263,14 @@ class Executor(ActionRuns):
 
     # -- events -------------------------------------------------------------------------------
 
-    def subscribe(self, callback: Callable[[LogEvent], None], *, threaded: bool = False) -> Callable[[], None]:
+    def subscribe(self, callback: Callable[[LogEvent], None]) -> Callable[[], None]:
         """Call `callback` with every LogEvent (all runs, plus executor notices). Returns an
-        unsubscribe function.
-
-        `threaded=True` is for a thread-safe callback (LogBuffer.add_event): it is called on the
-        reader thread as each line arrives (and on the loop for notices), so a flood of lines
-        costs the event loop nothing. Otherwise it is called on the loop, in batches."""
-        attr = "_threaded" if threaded else "_subscribers"
-        setattr(self, attr, [*getattr(self, attr), callback])
-
-        def unsubscribe() -> None:
-            setattr(self, attr, [c for c in getattr(self, attr) if c is not callback])
-
-        return unsubscribe
+        unsubscribe function."""
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
 
     def _publish(self, event: LogEvent) -> None:
-        failed = self._publish_threaded(event)
-        for callback in self._subscribers:
-            callback(event)
-        if failed is not None:
-            self._subscriber_failed(failed)
-
-    def _publish_threaded(self, event: LogEvent) -> str | None:
-        """Call the threaded subscribers; what the first that failed raised, if one did."""
-        failed = None
-        for callback in self._threaded:
-            try:
-                callback(event)
-            except Exception as e:  # a subscriber's bug must not stop the reader serving every run
-                failed = failed or f"a log subscriber failed ({type(e).__name__}: {e}); its lines may be missing"
-        if failed is None or failed in self._subscriber_errors:
-            return None  # said once, not once per line of a flood
-        self._subscriber_errors.add(failed)
-        return failed
-
-    def _subscriber_failed(self, message: str) -> None:
-        event = LogEvent(time.time(), "", "", "error", message, source="executor")
-        for callback in self._subscribers:  # not the threaded ones: one of them is failing
+        for callback in list(self._subscribers):
             callback(event)
 
     def _notice(self, text: str, level: str = "warn", hook: str = "") -> None:
@@ -492,20 +446,18 @@ class Executor(ActionRuns):
 
     async def _watch(self, proc: asyncio.subprocess.Process) -> None:
         """Restart a supervisor that stops answering while runs wait on it (stopped, wedged)."""
+        loop = asyncio.get_running_loop()
         while proc is self._proc and proc.returncode is None:
             await asyncio.sleep(self.liveness_interval)
             if not self._pending:
                 self._ping_sent = None
                 continue
-            now = time.monotonic()
-            last_event = self._stdout.last_event if self._stdout is not None else now
-            if self._ping_sent is not None and last_event >= self._ping_sent:
-                self._ping_sent = None  # it said something since the ping: it is alive
+            now = loop.time()
             if self._ping_sent is not None:
                 if now - self._ping_sent > self.liveness_deadline:
                     self._unresponsive(None)
                     return
-            elif now - last_event > self.liveness_interval:
+            elif now - self._last_event > self.liveness_interval:
                 self._ping_sent = now
                 try:
                     self._send({"op": "ping", "seq": 0})
@@ -514,52 +466,35 @@ class Executor(ActionRuns):
 
     # -- the reader ---------------------------------------------------------------------------
 
-    def _take(self, event: dict[str, Any]) -> dict[str, Any] | None:
-        """On the reader thread: a log line goes to its run and the threaded subscribers here;
-        what the loop must still do comes back (None: nothing, the common case in a flood)."""
-        kind = event.get("type")
-        if kind != "log" and kind != "late":
-            return event
-        try:
-            log = self._log_event(event)
-        except (TypeError, ValueError, AttributeError):
-            return event  # the loop's _dispatch says what is wrong with it
-        pending = self._pending.get(log.run_id) if kind == "log" else None
-        if pending is not None:
-            pending.logs.append(log)
-        failed = self._publish_threaded(log)
-        if failed is None and not self._subscribers and (pending is None or pending.on_log is None):
-            return None
-        return {"type": "_log", "log": log, "pending": pending, "failed": failed}
-
-    def _handle(self, batch: list[dict[str, Any]]) -> None:
-        """On the loop: what the reader thread queued since the last batch, in order."""
-        for event in batch:
+    async def _read_events(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdout is not None
+        stdout = proc.stdout
+        handled = 0
+        while True:
+            handled += 1
+            if handled % 200 == 0:
+                # readline() does not yield while lines are buffered: under a flood of console
+                # output the loop would parse a whole chunk (~50 ms) before a key press got in.
+                await asyncio.sleep(0)
             try:
-                kind = event.get("type")
-                if kind == "_log":
-                    log, pending = event["log"], event["pending"]
-                    if pending is not None and pending.on_log is not None:
-                        pending.on_log(log)
-                    for callback in self._subscribers:
-                        callback(log)
-                    if event["failed"] is not None:
-                        self._subscriber_failed(event["failed"])
-                elif kind == RAW:
-                    self._notice(f"executor: {event.get('text', '')}", level="warn")
-                elif kind == TOO_LONG:
-                    self._notice("the executor sent a line longer than 64 MiB; it was skipped", level="error")
-                else:
-                    self._dispatch(event)
-            except Exception as e:
-                # One malformed event (or a subscriber's bug) must not lose the rest of the batch.
+                line = await stdout.readline()
+            except (ValueError, asyncio.LimitOverrunError):
+                self._notice("the executor sent a line longer than 64 MiB; it was skipped", level="error")
+                continue
+            if not line:
+                break
+            try:
+                event = json.loads(line)
+            except ValueError:
+                self._notice(f"executor: {line.decode(errors='replace').rstrip()}", level="warn")
+                continue
+            self._last_event = asyncio.get_running_loop().time()
+            self._ping_sent = None
+            try:
+                self._dispatch(event)
+            except (TypeError, ValueError, KeyError, AttributeError) as e:
+                # One malformed event must not stop the reader that serves every run.
                 self._notice(f"executor: an event could not be read ({e}); it was skipped", level="error")
-
-    def _stdout_ended(self, proc: asyncio.subprocess.Process) -> None:
-        if not self._closing and proc is self._proc:
-            self._restarter = asyncio.create_task(self._after_exit(proc), name="hooktui-executor-restart")
-
-    async def _after_exit(self, proc: asyncio.subprocess.Process) -> None:
         code = await proc.wait()
         if self._closing or proc is not self._proc:
             return
@@ -580,21 +515,17 @@ class Executor(ActionRuns):
         except ExecutorError as e:
             self._notice(f"the executor could not be restarted: {e}", level="error")
 
-    @staticmethod
-    def _log_event(event: dict[str, Any]) -> LogEvent:
-        """A "log" event (a line of a run in flight) or a "late" one (after its run ended)."""
-        hook = str(event.get("hook", "")).removeprefix(ACTION_PREFIX)
-        if event.get("type") == "late":
-            return LogEvent(time.time(), hook, str(event.get("id", "")), str(event.get("level", "warn")),
-                            str(event.get("text", "")), late=True)
-        return LogEvent(float(event.get("time", 0)) / 1000.0, hook, str(event.get("id", "")),
-                        str(event.get("level", "info")), str(event.get("text", "")))
-
     def _dispatch(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
-        if kind == "log":  # read on the reader thread (_take); here only when it is malformed
-            log = self._log_event(event)
-            pending = self._pending.get(log.run_id)
+        if kind == "log":
+            pending = self._pending.get(event.get("id", ""))
+            log = LogEvent(
+                float(event.get("time", 0)) / 1000.0,
+                str(event.get("hook", "")).removeprefix(ACTION_PREFIX),
+                str(event.get("id", "")),
+                str(event.get("level", "info")),
+                str(event.get("text", "")),
+            )
             if pending is not None:
                 pending.logs.append(log)
                 if pending.on_log is not None:
@@ -645,7 +576,10 @@ class Executor(ActionRuns):
             if waiter is not None and not waiter.done():
                 waiter.set_result(event)
         elif kind == "late":
-            self._publish(self._log_event(event))
+            self._publish(
+                LogEvent(time.time(), str(event.get("hook", "")).removeprefix(ACTION_PREFIX), str(event.get("id", "")),
+                         str(event.get("level", "warn")), str(event.get("text", "")), late=True)
+            )
         elif kind == "worker":
             self._notice(f"hook sandbox restarted: {event.get('reason')}", level="warn")
         elif kind == "pong":
@@ -673,7 +607,7 @@ class Executor(ActionRuns):
             elif not p.future.done():
                 p.future.set_result(
                     RunResult(p.hook, p.trigger, run_id, {"status": "error", "data": {"message": message}},
-                              list(p.logs), 0.0, [], crash=crash)
+                              p.logs, 0.0, [], crash=crash)
                 )
 
     async def stats(self) -> dict[str, Any]:

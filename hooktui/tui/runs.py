@@ -78,7 +78,7 @@ class RunController:
             if app.workspace is None:
                 return
             self.executor = Executor(app.workspace)
-        self.executor.subscribe(lambda event: app.log_buffer.add_event(app.redactor.event(event)), threaded=True)
+        self.executor.subscribe(lambda event: app.log_buffer.add_event(app.redactor.event(event)))
         try:
             await self.executor.start()
         except ExecutorError as e:
