@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from hooktui import __version__
-from hooktui.cli import sync
 from hooktui.cli.check import cmd_list, cmd_validate
 from hooktui.cli.console import cmd_console, cmd_demo, cmd_emulator
 from hooktui.cli.login import cmd_login
@@ -137,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--registry", metavar="URL", type=registry_url, help="the npm registry to install from")
     install.set_defaults(handler=cmd_deps_install)
     dep.set_defaults(handler=None, parser=dep, example="hooktui deps install")
+
+    # Here, not at the top: the tenant commands bring httpx and tenacity, which a module that only
+    # imports main (the console's start-up, tests) should not pay for.
+    from hooktui.cli import sync
 
     sync.add_commands(command, where, as_json)
 
