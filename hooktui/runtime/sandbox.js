@@ -25,13 +25,11 @@ const vm = require('node:vm');
 const util = require('node:util');
 const os = require('node:os');
 const Module = require('node:module');
+const webtask = require('./webtask.js');
 
-const HOOK_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
-const COMPILE_ERROR_MESSAGE = 'Unable to compile the extensibility code as javascript';
-const USER_TRIGGERS = new Set(['pre-user-registration', 'post-user-registration', 'post-change-password']);
 const EVENTS_FD = 3;
 // The runtime's own files: their stack frames say nothing about the user's code.
-const OWN_FILES = ['sandbox.js', 'actions_api.js', 'action_scope.js'].map((f) => path.join(__dirname, f));
+const OWN_FILES = ['sandbox.js', 'webtask.js', 'actions_api.js', 'action_scope.js'].map((f) => path.join(__dirname, f));
 const MAX_LINE = 16384;
 // Output after a run ended has no run to count against: this many lines per process, then one
 // notice and silence (the supervisor retires a process that goes on).
@@ -209,7 +207,6 @@ const depsRequire = config.nodeModulesBase
   ? Module.createRequire(path.join(config.nodeModulesBase, 'package.json'))
   : null;
 const scripts = new Map(); // hook name -> {version, script}
-const preludes = new Map(); // trigger -> vm.Script defining the injected error classes
 // Objects a run hands to the hook are made inside the hook's context, as on Auth0 where the
 // hook and the payload lived in one realm (instanceof Object, Array and Error all hold).
 const contextTools = new vm.Script(
@@ -225,7 +222,7 @@ function compiled(hook) {
   scripts.clear();
   // The wrapper sits on a line of its own and lineOffset takes it back out, so the line
   // numbers in stack traces are the lines of the user's file.
-  const script = new vm.Script(`(function (${HOOK_PARAMS.join(', ')}) {\n${hook.source}\n})`, {
+  const script = new vm.Script(`(function (${webtask.HOOK_PARAMS.join(', ')}) {\n${hook.source}\n})`, {
     filename: hook.filename,
     lineOffset: -1,
   });
@@ -233,14 +230,7 @@ function compiled(hook) {
   return script;
 }
 
-function prelude(trigger) {
-  let script = preludes.get(trigger);
-  if (!script) {
-    script = new vm.Script(preludeSource(trigger), { filename: 'auth0-prelude.js' });
-    preludes.set(trigger, script);
-  }
-  return script;
-}
+webtask.attach({ complete, locate, late, cleanStack, compiled, makeRequire, describeThrown });
 
 // Each run gets a context of its own; the next one is made while the worker is idle, after
 // a result has gone out, so a run does not wait for it.
@@ -289,170 +279,13 @@ function start(m) {
       prepared = prepare();
     } catch (e) {
       const run = Object.assign(freshRun(), { id: m.id, hook: assigned, startedAt });
-      return complete(run, serializeError(e, Error), null);
+      return complete(run, webtask.serializeError(e, Error), null);
     }
   }
   const { run, ctx, tools } = prepared;
   Object.assign(run, { id: m.id, hook: assigned, logLimit: m.logLimit || 1000, startedAt });
   current = run;
-  const ctxError = tools.Error;
-  const hook = assigned;
-
-  // Compiling in Auth0 meant evaluating the module: a top-level throw is a compile error too.
-  let exported;
-  try {
-    prelude(hook.trigger).runInContext(ctx);
-    const fn = compiled(hook).runInContext(ctx);
-    const module = tools.object();
-    module.exports = tools.object();
-    fn.call(module.exports, module.exports, makeRequire(run), module, hook.filename, path.dirname(hook.filename));
-    exported = module.exports;
-  } catch (e) {
-    const data = serializeErrorData(e, ctxError);
-    data.error_description = data.message;
-    data.message = COMPILE_ERROR_MESSAGE;
-    return complete(run, JSON.stringify({ status: 'error', data }), locate(e, hook.filename));
-  }
-  if (typeof exported !== 'function') {
-    const what = exported === null ? 'null' : typeof exported;
-    return complete(run, serializeError(new ctxError(
-      `The script does not export a function (module.exports is ${what}): a hook is written as module.exports = function (...) { ... }`), ctxError), null);
-  }
-
-  let body;
-  try {
-    body = m.payload === undefined ? undefined : tools.parse(JSON.stringify(m.payload));
-  } catch (e) {
-    return complete(run, serializeError(e, ctxError), null);
-  }
-  const webtask = tools.parse(JSON.stringify({
-    secrets: m.secrets || {},
-    data: m.secrets || {},
-    meta: { 'auth0-extension': 'runtime', 'auth0-extension-name': hook.trigger },
-    headers: {},
-    query: {},
-    params: {},
-  }));
-  webtask.body = body;
-
-  const cb = function (err, result) {
-    run.cbCalls += 1;
-    if (run.cbCalls > 1) {
-      if (run.done) {
-        late('warn', `cb was called again (call ${run.cbCalls}) after the run had finished; the first result stands`, run.id);
-      }
-      return;
-    }
-    run.firstCb = { err, result, args: arguments.length };
-    // Wait for the rest of this turn of the event loop, so that a second call made right
-    // after the first (a missing `return`) is seen and reported.
-    setImmediate(() => settle(run, ctxError));
-  };
-
-  let invocation;
-  try {
-    invocation = invoke(hook.trigger, exported, body, webtask, cb, tools);
-  } catch (e) {
-    if (run.cbCalls === 0) {
-      run.warnings.push('the hook threw instead of calling cb(err): on Auth0 an exception thrown by a hook is a webtask failure, not an error result');
-      run.cbCalls = 1;
-      run.firstCb = { err: e, result: undefined };
-      setImmediate(() => settle(run, ctxError));
-    } else if (!run.done) {
-      run.warnings.push(`the hook threw after calling cb (${describeThrown(e)}); the first result stands, but on Auth0 the exception could still fail the webtask`);
-    }
-    return;
-  }
-  if (invocation && typeof invocation.then === 'function') {
-    invocation.then(
-      (value) => {
-        if (run.cbCalls === 0) run.resolvedWithoutCb = value === undefined ? 'undefined' : safeInspect(value);
-      },
-      (e) => {
-        if (run.cbCalls === 0) {
-          run.warnings.push('the hook\'s promise rejected instead of calling cb(err): on Auth0 that is an unhandled rejection that fails the webtask');
-          run.cbCalls = 1;
-          run.firstCb = { err: e, result: undefined };
-          setImmediate(() => settle(run, ctxError));
-        }
-      },
-    );
-  }
-}
-
-// Auth0's per-trigger input checks and argument lists (auth0-ext-compilers).
-function invoke(trigger, func, body, webtask, cb, tools) {
-  const fail = (message) => cb(new tools.Error(message));
-  if (trigger === 'credentials-exchange') {
-    if (typeof body !== 'object') return fail('Body received by extensibility point is not an object');
-    if (body === null || typeof body.client !== 'object') return fail('Body .client received by extensibility point is not an object');
-    if (body.scope && !Array.isArray(body.scope)) return fail('Body .scope received by extensibility point is neither empty nor an array');
-    if (typeof body.audience !== 'string') return fail('Body .audience received by extensibility point is not a string');
-    const context = body.context !== null && typeof body.context === 'object' ? body.context : tools.object();
-    context.webtask = webtask;
-    return func(body.client, body.scope, body.audience, context, cb);
-  }
-  if (USER_TRIGGERS.has(trigger)) {
-    if (!body || typeof body !== 'object') return fail('Body received by extensibility point is not an object');
-    if (!body.user || typeof body.user !== 'object') return fail('Body.user received by extensibility point is not an object');
-    if (!body.context || typeof body.context !== 'object') return fail('Body.context received by extensibility point is not an object');
-    if (!body.context.connection || typeof body.context.connection !== 'object') {
-      return fail('Body.context.connection received by extensibility point is not an object');
-    }
-    const context = tools.assign(tools.object(), body.context, { webtask });
-    return func(body.user, context, (e, d) => cb(e, e ? undefined : (d || tools.object())));
-  }
-  if (trigger === 'send-phone-message') {
-    if (!body || typeof body !== 'object') return fail('Body received by extensibility point is not an object');
-    if (typeof body.recipient !== 'string') return fail('Body.recipient received by extensibility point is not a string');
-    if (typeof body.text !== 'string') return fail('Body.text received by extensibility point is not a string');
-    const c = body.context;
-    if (!c || typeof c !== 'object') return fail('Body.context received by extensibility point is not an object');
-    if (c.message_type !== 'sms' && c.message_type !== 'voice') {
-      return fail('Body.context.message_type received by extensibility point is not `sms` or `voice`');
-    }
-    if (c.action !== 'enrollment' && c.action !== 'second-factor-authentication') {
-      return fail('Body.context.action received by extensibility point is not `enrollment` or `second-factor-authentication`');
-    }
-    for (const key of ['language', 'code', 'ip', 'user_agent']) {
-      if (typeof c[key] !== 'string') return fail(`Body.context.${key} received by extensibility point is not a string`);
-    }
-    if (c.client !== undefined) {
-      if (!c.client || typeof c.client !== 'object') return fail('Body.context.client received by extensibility point is not an object');
-      if (typeof c.client.client_id !== 'string') return fail('Body.context.client.client_id received by extensibility point is not a string');
-      if (typeof c.client.name !== 'string') return fail('Body.context.client.name received by extensibility point is not a string');
-      if (c.client.client_metadata !== undefined && typeof c.client.client_metadata !== 'object') {
-        return fail('Body.context.client.client_metadata received by extensibility point is not an object');
-      }
-    }
-    if (typeof c.user !== 'object') return fail('Body.context.user received by extensibility point is not an object');
-    c.webtask = webtask;
-    return func(body.recipient, body.text, c, cb);
-  }
-  return fail(`Unknown extensibility point ${JSON.stringify(trigger)}`);
-}
-
-// The first cb call decides the result; serialise it as the webtask adapter did.
-function settle(run, ctxError) {
-  if (run.done) return;
-  const { err, result } = run.firstCb;
-  if (run.cbCalls > 1) {
-    run.warnings.push(`cb was called ${run.cbCalls} times; the first result stands (a missing \`return\` before cb?)`);
-  }
-  let envelopeJson;
-  let location = null;
-  if (err) {
-    envelopeJson = serializeError(err, ctxError);
-    location = locate(err, run.hook.filename);
-  } else {
-    try {
-      envelopeJson = JSON.stringify({ status: 'success', data: result });
-    } catch (e) {
-      envelopeJson = serializeError(new Error('Error when JSON serializing the result of the extension point'), Error);
-      run.warnings.push(`the result cannot be turned into JSON: ${e.message}`);
-    }
-  }
-  complete(run, envelopeJson, location);
+  webtask.runHook(m, run, ctx, tools, assigned);
 }
 
 function complete(run, envelopeJson, location) {
@@ -737,61 +570,9 @@ function cleanStack(stack) {
 }
 
 
-// The webtask adapter's respondWithError: a non-Error becomes an Error, then every own property
-// of the error goes into data.
-function serializeErrorData(error, ctxError) {
-  if (!(error instanceof ctxError || error instanceof Error)) {
-    const message = (error !== null && error !== undefined && error.message) || String(error) || 'Unknown error';
-    error = new ctxError(message);
-  }
-  const data = {};
-  for (const key of Object.getOwnPropertyNames(error)) {
-    data[key] = key === 'stack' && typeof error[key] === 'string' ? cleanStack(error[key]) : error[key];
-  }
-  return data;
-}
-
-function serializeError(error, ctxError) {
-  const data = serializeErrorData(error, ctxError);
-  try {
-    return JSON.stringify({ status: 'error', data });
-  } catch (e) {
-    return serializeError(new Error('Error serializing error: ' + e.message), Error);
-  }
-}
-
-function safeInspect(value) {
-  try {
-    return util.inspect(value, { depth: 2, breakLength: Infinity }).slice(0, 200);
-  } catch (e) {
-    return '<value>';
-  }
-}
-
 function packageName(id) {
   const parts = id.split('/');
   return id.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-}
-
-// The error classes auth0-ext-compilers put in front of every script, per extensibility point.
-function preludeSource(trigger) {
-  const base = `
-class ExtensibilityUserError extends Error {
-  constructor(message) { super(message); this.name = this.constructor.name; }
-}
-globalThis.ExtensibilityUserError = ExtensibilityUserError;`;
-  const simple = (name) => `
-globalThis.${name} = class ${name} extends ExtensibilityUserError { constructor(message) { super(message); } };`;
-  const friendly = (name) => `
-globalThis.${name} = class ${name} extends ExtensibilityUserError {
-  constructor(message, friendlyMessage) { super(message); this.friendlyMessage = friendlyMessage || message; }
-};`;
-  if (trigger === 'credentials-exchange') {
-    return base + simple('InvalidRequestError') + simple('InvalidScopeError') + simple('ServerError');
-  }
-  if (USER_TRIGGERS.has(trigger)) return base + friendly('PreUserRegistrationError');
-  if (trigger === 'send-phone-message') return base + friendly('SendPhoneMessageError');
-  return base;
 }
 
 
