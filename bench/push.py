@@ -51,7 +51,8 @@ import httpx  # noqa: E402
 
 from hooktui.core.config import Credentials  # noqa: E402
 from hooktui.remote.client import ManagementClient  # noqa: E402
-from hooktui.tenant.emulator import Emulator, RatePlan  # noqa: E402
+from hooktui.tenant.bucket import RatePlan
+from hooktui.tenant.emulator import Emulator  # noqa: E402
 
 CLIENTS = ("ours", "naive", "deploy-cli")
 TRIGGER = "credentials-exchange"

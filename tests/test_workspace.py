@@ -776,7 +776,7 @@ def repo(tmp_path):
 
 def test_the_state_folder_stays_out_of_git_from_the_first_write(repo):
     from hooktui.runtime import deps
-    from hooktui.sync.plan import SyncState
+    from hooktui.sync.state import SyncState
 
     ws = open_ws(repo)
     state = SyncState.load(ws.state_dir)

@@ -11,9 +11,11 @@ from typing import Any
 from hooktui.core.action_results import ActionResult, ActionSpec, FlowResult
 from hooktui.core.action_triggers import ACTION_TRIGGERS
 from hooktui.core.actions import Action, ActionNotFound, read_code
+from hooktui.core.hook_meta import Hook
 from hooktui.core.payloads import PayloadError, find_event, sample_events
+from hooktui.core.problems import HookNotFound, Problem, WorkspaceError
 from hooktui.core.redaction import Redactor
-from hooktui.core.workspace import Hook, HookNotFound, Problem, Workspace, WorkspaceError
+from hooktui.core.workspace import Workspace
 
 Paint = Callable[[str, str], str]
 

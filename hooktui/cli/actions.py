@@ -11,7 +11,8 @@ from hooktui.core.action_edits import create_action
 from hooktui.core.action_templates import action_template_for
 from hooktui.core.action_triggers import ACTION_TRIGGERS, unknown_trigger_message
 from hooktui.core.actions import Action
-from hooktui.core.workspace import Workspace, WorkspaceError
+from hooktui.core.problems import WorkspaceError
+from hooktui.core.workspace import Workspace
 
 ACTION_HEADER = ("ACTION", "TRIGGER", "RUNTIME", "BOUND", "CODE", "DEPENDENCIES", "SECRETS", "STATE")
 

@@ -24,7 +24,10 @@ from hooktui.cli.terminal import (
 )
 from hooktui.core.config import CONFIG_FILE, ConfigError, WorkspaceConfig
 from hooktui.core.exports import NO_EXPORTS, assigns_exports
-from hooktui.core.workspace import KEYWORDS_ENV, Hook, Problem, Workspace, WorkspaceError
+from hooktui.core.hook_meta import Hook
+from hooktui.core.keywords import KEYWORDS_ENV
+from hooktui.core.problems import Problem, WorkspaceError
+from hooktui.core.workspace import Workspace
 from hooktui.runtime import deps
 from hooktui.runtime.action_compile import compile_problems
 from hooktui.runtime.executor import Executor, ExecutorError

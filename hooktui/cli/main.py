@@ -26,11 +26,11 @@ from hooktui.cli.terminal import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_OK, EXIT_U
 from hooktui.core.action_triggers import ACTION_TRIGGERS
 from hooktui.core.config import ConfigError
 from hooktui.core.payloads import PayloadError
+from hooktui.core.problems import HookNotFound, WorkspaceError
 from hooktui.core.triggers import Trigger
-from hooktui.core.workspace import HookNotFound, WorkspaceError
 from hooktui.runtime import deps
 from hooktui.runtime.executor import ExecutorError
-from hooktui.sync.plan import SyncStateError
+from hooktui.sync.state import SyncStateError
 
 # Errors of the core that mean "the input is not usable", each with a message written for people.
 _EXPECTED = (WorkspaceError, HookNotFound, PayloadError, ConfigError, ExecutorError, deps.NpmNotFound,

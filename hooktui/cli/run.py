@@ -13,10 +13,12 @@ from typing import Any, TextIO
 
 from hooktui.cli import action_run
 from hooktui.cli.terminal import EXIT_FAILED, EXIT_OK, CliError, Terminal, dumps, open_workspace, problem_json, rel
+from hooktui.core.hook_meta import Hook
 from hooktui.core.payloads import PayloadError, default_payload, find_payload, parse_payload
+from hooktui.core.problems import Problem
 from hooktui.core.redaction import Redactor
 from hooktui.core.results import LogEvent, RunResult
-from hooktui.core.workspace import Hook, Problem, Workspace
+from hooktui.core.workspace import Workspace
 from hooktui.runtime.executor import Executor, find_node
 
 # Problems that stop a local run: without a trigger hooktui cannot tell the arguments, without a

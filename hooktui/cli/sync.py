@@ -28,11 +28,13 @@ from hooktui.core.config import CONFIG_FILE, Credentials, tenant_label, tenant_m
 from hooktui.core.exports import EXPORTS as _EXPORTS
 from hooktui.core.redaction import Redactor
 from hooktui.core.workspace import Workspace
-from hooktui.remote.client import ApiError, CredentialsError, ManagementClient, RemoteError
+from hooktui.remote.client import ManagementClient
+from hooktui.remote.errors import ApiError, CredentialsError, RemoteError
 from hooktui.remote.ratelimit import RateLimitEvent
 from hooktui.runtime.executor import ExecutorError
 from hooktui.sync.apply import Syncer, summarize
-from hooktui.sync.plan import Entry, Status, diff_entry
+from hooktui.sync.diff import diff_entry
+from hooktui.sync.status import Entry, Status
 
 STATUS_STYLE = {
     Status.IN_SYNC: "green", Status.CHANGED_LOCALLY: "yellow", Status.CHANGED_REMOTELY: "yellow",

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from hooktui.core.workspace import Problem, Workspace
+from hooktui.core.problems import Problem
+from hooktui.core.workspace import Workspace
 
 EXIT_OK = 0
 EXIT_FAILED = 1

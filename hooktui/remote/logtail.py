@@ -19,7 +19,8 @@ from datetime import datetime
 from typing import Any
 
 from hooktui.core.redaction import Redactor
-from hooktui.remote.client import PER_PAGE, ApiError, ManagementClient, NetworkError, RemoteError
+from hooktui.remote.client import PER_PAGE, ManagementClient
+from hooktui.remote.errors import ApiError, NetworkError, RemoteError
 
 log = logging.getLogger("hooktui.remote")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hooktui.core.actions import Action, read_code
-from hooktui.core.workspace import Problem, WorkspaceError
+from hooktui.core.problems import Problem, WorkspaceError
 from hooktui.runtime.executor import ExecutorError, find_node, node_environment
 
 _COMPILER = r"""

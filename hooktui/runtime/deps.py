@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import IO
 
 from hooktui.core.files import atomic_write, dump_json
-from hooktui.core.workspace import Hook, ensure_state_dir
+from hooktui.core.hook_meta import Hook
+from hooktui.core.state_dir import ensure_state_dir
 from hooktui.runtime.executor import ExecutorError, find_node
 
 MANIFEST_NAME = "hooktui-workspace-deps"

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from hooktui.core.action_results import ActionResult
+from hooktui.core.problems import WorkspaceError
 from hooktui.core.results import LoadResult, LogEvent, RunResult, SourceLocation
-from hooktui.core.workspace import WorkspaceError
 from hooktui.runtime import contracts
 from hooktui.runtime.action_runs import ACTION_PREFIX, ActionRuns
 

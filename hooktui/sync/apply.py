@@ -16,8 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from hooktui.core.files import atomic_write
-from hooktui.core.workspace import Hook, Workspace, WorkspaceError, keyword_replace
-from hooktui.remote.client import ApiError, ManagementClient, RemoteError
+from hooktui.core.hook_meta import Hook
+from hooktui.core.keywords import keyword_replace
+from hooktui.core.problems import WorkspaceError
+from hooktui.core.workspace import Workspace
+from hooktui.remote.client import ManagementClient
+from hooktui.remote.errors import ApiError, RemoteError
 from hooktui.sync.plan import (
     PHASE,
     PullAction,

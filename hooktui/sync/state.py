@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hooktui.core.files import atomic_write, dump_json
-from hooktui.core.workspace import ensure_state_dir
+from hooktui.core.state_dir import ensure_state_dir
 
 VALUE_NOT_SHOWN = "_VALUE_NOT_SHOWN_"
 STATE_FILE = "state.json"

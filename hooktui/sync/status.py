@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from hooktui.core.workspace import WorkspaceError
+from hooktui.core.problems import WorkspaceError
 from hooktui.sync.state import Snapshot, SyncState, TenantState, differences, script_digest
 
 # ---------------------------------------------------------------------------- sides

@@ -25,12 +25,14 @@ from textual.widget import Widget
 from textual.widgets import Header
 
 from hooktui.core.config import Credentials, user_config_dir
+from hooktui.core.hook_meta import Hook
 from hooktui.core.logbuffer import LogBuffer
+from hooktui.core.problems import WorkspaceError
 from hooktui.core.redaction import Redactor
 from hooktui.core.resources import data_path
 from hooktui.core.results import RunResult
 from hooktui.core.settings import UserSettings
-from hooktui.core.workspace import Hook, Workspace, WorkspaceError
+from hooktui.core.workspace import Workspace
 from hooktui.runtime.executor import Executor
 from hooktui.tui import messages as m
 from hooktui.tui.dialogs import ConfirmDialog, TextViewDialog

@@ -105,14 +105,15 @@ def _point_workspace_at(workspace: Path, base_url: str) -> None:
 def start_demo_tenant(workspace: Path, *, rate: str = RATE) -> DemoTenant:
     """Start the emulator on a free loopback port and seed it from `workspace` (see `seed`).
     The caller stops it (`DemoTenant.stop`) when the console exits."""
-    from hooktui.tenant.emulator import Emulator, RatePlan
+    from hooktui.tenant.bucket import RatePlan
+    from hooktui.tenant.emulator import Emulator
 
     secret = secrets.token_urlsafe(24)
     emulator = Emulator(rate=RatePlan.parse(rate), client_id=DEMO_CLIENT_ID, client_secret=secret,
                         state_file=workspace.parent / "tenant.json")
     base_url = emulator.start("127.0.0.1", 0)
     credentials = Credentials(domain=base_url, client_id=DEMO_CLIENT_ID, client_secret=secret)
-    from hooktui.remote.client import RemoteError
+    from hooktui.remote.errors import RemoteError
 
     try:
         _point_workspace_at(workspace, base_url)

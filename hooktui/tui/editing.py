@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from hooktui.core import payloads as payload_files
 from hooktui.core.files import atomic_write, dump_json
+from hooktui.core.hook_meta import Hook, ordered_meta, validate_meta_text
+from hooktui.core.problems import WorkspaceError
 from hooktui.core.templates import template_for
 from hooktui.core.triggers import Trigger
-from hooktui.core.workspace import Hook, WorkspaceError, ordered_meta, validate_meta_text
 from hooktui.tui import messages as m
 from hooktui.tui.dialogs import ConfirmDialog
 

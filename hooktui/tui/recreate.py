@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from hooktui.core.files import atomic_write, dump_json
-from hooktui.core.workspace import Hook, Workspace, WorkspaceError, deployed_name, ordered_meta
+from hooktui.core.hook_meta import Hook, deployed_name, ordered_meta
+from hooktui.core.problems import WorkspaceError
+from hooktui.core.workspace import Workspace
 
 
 def recreate_hook(ws: Workspace, script: str, meta: str, *, known_secrets: Mapping[str, Any],

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+from hooktui.core.problems import WorkspaceError
 from hooktui.core.results import RunResult
-from hooktui.core.workspace import WorkspaceError
 from hooktui.runtime.executor import Executor, ExecutorError
 from hooktui.tui import messages as m
 

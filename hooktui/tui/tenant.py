@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from hooktui.core.logbuffer import LogBuffer
     from hooktui.core.redaction import Redactor
     from hooktui.core.workspace import Workspace
-    from hooktui.sync.plan import Entry
+    from hooktui.sync.status import Entry
     from hooktui.tui.widgets.editor import HookEditor
     from hooktui.tui.widgets.hook_list import HookList
     from hooktui.tui.widgets.log_stream import LogStream
@@ -283,7 +283,7 @@ class TenantController(TenantTransfers):
 
     def _explain(self, exc: Exception) -> tuple[str, str]:
         """A failure's message for people, and the connection state it leaves."""
-        from hooktui.remote.client import ApiError, CredentialsError, NetworkError, RemoteError
+        from hooktui.remote.errors import ApiError, CredentialsError, NetworkError, RemoteError
 
         if isinstance(exc, CredentialsError):
             return f"{exc}; or run `hooktui login`", OFFLINE
@@ -349,7 +349,8 @@ class TenantController(TenantTransfers):
         if self._remotes is None or self._stale or ws is None or not self.base_url:
             return
         from hooktui.sync.apply import local_hooks  # loaded: the fetch used it
-        from hooktui.sync.plan import SyncState, SyncStateError, compare
+        from hooktui.sync.state import SyncState, SyncStateError
+        from hooktui.sync.status import compare
 
         try:
             state = SyncState.load(ws.state_dir)
@@ -402,7 +403,7 @@ class TenantController(TenantTransfers):
             if self.state in (UNREACHABLE, REFUSED, OFFLINE):
                 return "?", f"tenant {self.state}: {keys('tenant.refresh', 'alt+r')} tries again"
             return "?", f"not known yet: {keys('tenant.refresh', 'alt+r')} asks the tenant"
-        from hooktui.sync.plan import Status  # loaded with the first fetch: off the start-up path
+        from hooktui.sync.status import Status  # loaded with the first fetch: off the start-up path
 
         push, pull, diff = keys("tenant.push", "alt+p"), keys("tenant.pull", "alt+l"), keys("tenant.diff", "alt+d")
         status = entry.status

@@ -16,7 +16,7 @@ from hooktui.tui.dialogs import ChoiceDialog, ConfirmDialog, DiffDialog, PlanDia
 if TYPE_CHECKING:
     from collections.abc import Awaitable
 
-    from hooktui.sync.plan import Entry
+    from hooktui.sync.status import Entry
     from hooktui.tui.tenant import TenantHost
 
 SOURCE = "tenant"  # sync progress, results and rate-limit waits in the log stream
@@ -81,8 +81,9 @@ class TenantTransfers:
         self.app.log_buffer.add("info", SOURCE, f"planning a push of {what} to {self.label}")
 
         async def work() -> m.TenantMessage:
-            from hooktui.core.workspace import WorkspaceError
-            from hooktui.sync.plan import Status, plan_push
+            from hooktui.core.problems import WorkspaceError
+            from hooktui.sync.plan import plan_push
+            from hooktui.sync.status import Status
 
             refused = await self.app.compile_check(names)
             if names and all(n in refused for n in names):
@@ -299,8 +300,8 @@ class TenantTransfers:
         self.app.log_buffer.add("info", SOURCE, f"diff of {name}: asking {self.label}", hook=name)
 
         async def work() -> m.TenantMessage:
-            from hooktui.core.workspace import WorkspaceError
-            from hooktui.sync.plan import diff_entry
+            from hooktui.core.problems import WorkspaceError
+            from hooktui.sync.diff import diff_entry
 
             syncer = await self._syncer()
             entries = await syncer.entries()
@@ -319,7 +320,7 @@ class TenantTransfers:
         self._run("diff", work, group="tenant-diff", exclusive=True)
 
     def _diff_ready(self, message: m.TenantDiffReady) -> None:
-        from hooktui.sync.plan import Status
+        from hooktui.sync.status import Status
 
         name = message.hook
         editor = self.app.editor

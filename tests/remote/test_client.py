@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from hooktui.core.config import Credentials
-from hooktui.remote.client import ApiError, CredentialsError, ManagementClient, NetworkError, tenant_base_url
+from hooktui.remote.client import ManagementClient, tenant_base_url
+from hooktui.remote.errors import ApiError, CredentialsError, NetworkError
 from hooktui.remote.ratelimit import RateLimitConfig, RateLimitEvent, RateLimitPolicy
 from hooktui.tenant.bucket import RatePlan
 from hooktui.tenant.emulator import Emulator

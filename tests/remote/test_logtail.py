@@ -15,7 +15,8 @@ import pytest
 
 from hooktui.core.config import Credentials
 from hooktui.core.redaction import Redactor
-from hooktui.remote.client import ApiError, CredentialsError, ManagementClient, NetworkError, RemoteError
+from hooktui.remote.client import ManagementClient
+from hooktui.remote.errors import ApiError, CredentialsError, NetworkError, RemoteError
 from hooktui.remote.logtail import LogTail, format_entry, is_transient
 from hooktui.remote.ratelimit import RateLimitConfig
 from hooktui.tenant.emulator import Emulator

@@ -451,7 +451,7 @@ async def test_enable_and_disable_act_on_both_sides(tmp_path, emu):
 
 
 def test_a_damaged_state_file_names_itself_and_the_fix(tmp_path):
-    from hooktui.sync.plan import SyncStateError
+    from hooktui.sync.state import SyncStateError
 
     (tmp_path / "state.json").write_text("{not json")
     with pytest.raises(SyncStateError, match=r"state\.json is damaged .* delete it"):
@@ -644,7 +644,7 @@ async def test_the_status_of_named_hooks_reads_only_their_secrets(tmp_path, emu)
     ids = {h["name"]: h["id"] for h in emu.hooks.values()}
     assert sorted(secret_reads) == sorted(f"/api/v2/hooks/{ids[n]}/secrets" for n in ("hook-3", "hook-5"))
     # A name that is nowhere is an error naming it, as for the full listing.
-    from hooktui.core.workspace import WorkspaceError
+    from hooktui.core.problems import WorkspaceError
 
     async with client(emu) as api:
         with pytest.raises(WorkspaceError, match="no hook named nope"):

@@ -18,7 +18,8 @@ from hooktui.core.settings import UserSettings
 from hooktui.core.workspace import Workspace
 from hooktui.remote.client import ManagementClient
 from hooktui.sync.apply import Syncer
-from hooktui.tenant.emulator import Emulator, RatePlan
+from hooktui.tenant.bucket import RatePlan
+from hooktui.tenant.emulator import Emulator
 from hooktui.tui.app import HooktuiApp
 from hooktui.tui.demo import CHANGED_LOCALLY, CHANGED_REMOTELY, seed, start_demo_tenant
 from hooktui.tui.dialogs import ChoiceDialog, ConfirmDialog, DiffDialog, PlanDialog
@@ -419,7 +420,7 @@ def test_writes_to_a_tenant_the_workspace_does_not_name_are_refused(workspace):
     tenant other than hooktui.toml's [tenant] domain is refused; a loopback emulator is not."""
     from types import SimpleNamespace
 
-    from hooktui.tui.remote import TenantController
+    from hooktui.tui.tenant import TenantController
 
     controller = object.__new__(TenantController)
     controller.app = SimpleNamespace(workspace=Workspace(workspace))  # names example-tenant.us.auth0.com

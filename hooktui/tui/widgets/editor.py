@@ -18,7 +18,8 @@ from textual.message import Message
 from textual.widgets import ContentSwitcher, Static, TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
 
-from hooktui.core.workspace import Problem, validate_meta_text
+from hooktui.core.hook_meta import validate_meta_text
+from hooktui.core.problems import Problem
 from hooktui.tui.dialogs import TextViewDialog
 from hooktui.tui.keys import KeySafeTextArea
 from hooktui.tui.messages import ExternalEditRequested, SaveRequested
