@@ -20,7 +20,7 @@ def cmd_console(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
 
 
 def cmd_emulator(args: argparse.Namespace, term: Terminal, stdin: TextIO) -> int:
-    from hooktui.tenant.emulator import main as emulator_main
+    from hooktui.tenant.cli import main as emulator_main
 
     return emulator_main(args.emulator_args)
 

@@ -57,7 +57,7 @@ import threading
 import time
 import traceback
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -446,14 +446,3 @@ class Emulator(TenantAuth, HooksApi, LogsApi, FaultSwitches):
         for hook_id in hooks:
             self.secrets.setdefault(hook_id, {})
         self._next_log = next_log
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`hooktui emulator ...` (cli/main.py): serve until Ctrl+C or SIGTERM."""
-    from hooktui.tenant.cli import main as cli_main
-
-    return cli_main(argv)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,7 +17,8 @@ import httpx
 import pytest
 
 from hooktui.tenant.bucket import RatePlan
-from hooktui.tenant.emulator import Emulator, main
+from hooktui.tenant.cli import main
+from hooktui.tenant.emulator import Emulator
 
 SCRIPT = "module.exports = function (client, scope, audience, context, cb) { cb(null, {}); };"
 CE = "credentials-exchange"
@@ -614,7 +615,7 @@ def test_main_rejects_bad_options(capsys):
 
 
 def test_main_serves_until_interrupted(tmp_path):
-    code = "import sys; from hooktui.tenant.emulator import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from hooktui.tenant.cli import main; sys.exit(main(sys.argv[1:]))"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "--rate", "free", "--state", str(tmp_path / "s.json")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -646,7 +647,7 @@ def test_main_serves_until_interrupted(tmp_path):
 
 
 def test_main_does_not_echo_a_given_secret(tmp_path):
-    code = "import sys; from hooktui.tenant.emulator import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from hooktui.tenant.cli import main; sys.exit(main(sys.argv[1:]))"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "--client-id", "me", "--client-secret", "my-own-secret-123", "--quiet"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
