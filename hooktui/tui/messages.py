@@ -178,3 +178,40 @@ class TenantLogStopped(TenantMessage):
     """Following the tenant's log ended (stopped by the user, or an error it cannot outlive)."""
 
     reason: str
+
+
+# -- payload tester -> app, for actions and a trigger's flow (hooks keep RunRequested above) -------
+
+
+@dataclass
+class ActionRunRequested(Message):
+    """Run the action `name` (kind "action") or the bound actions of `trigger` in binding order
+    (kind "flow", and then `name` is the trigger) on `event`, already parsed."""
+
+    kind: str  # "action" | "flow"
+    name: str
+    trigger: str
+    event: Any
+    payload_name: str
+
+
+@dataclass
+class EventSaveRequested(Message):
+    """Save `event` as `event_name`.json: an action's own go to payloads/<action>/, a flow's to
+    payloads/actions/<trigger>/, the folders hooktui.core.payloads.action_events reads."""
+
+    kind: str  # "action" | "flow"
+    name: str  # the action, or the trigger for a flow
+    trigger: str
+    event_name: str
+    event: Any
+    overwrite: bool = False
+
+
+@dataclass
+class ActionRunFinished(Message):
+    """An action's or a flow's run ended. result: hooktui.core.action_results.ActionResult | FlowResult."""
+
+    result: Any
+    payload_name: str
+    payload: Any
