@@ -180,6 +180,36 @@ class TenantLogStopped(TenantMessage):
     reason: str
 
 
+# -- hook list, action rows -> app (the App edits triggers/triggers.json through core.bindings,
+#    then gives the list its new rows) ---------------------------------------------------------
+
+
+@dataclass
+class ActionOpenRequested(Message):
+    """The user opened an action (enter on its row)."""
+
+    action: str  # the action's name
+
+
+@dataclass
+class ActionBindRequested(Message):
+    """Bind `action` to `trigger` (last in its flow) when `bound`, else unbind it there."""
+
+    trigger: str
+    action: str
+    bound: bool
+
+
+@dataclass
+class ActionReorderRequested(Message):
+    """Move the bound `action` by `offset` places in `trigger`'s flow (-1 earlier, +1 later).
+    The list sends it only when the move stays inside the flow."""
+
+    trigger: str
+    action: str
+    offset: int
+
+
 # -- payload tester -> app, for actions and a trigger's flow (hooks keep RunRequested above) -------
 
 
