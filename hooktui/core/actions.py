@@ -27,14 +27,8 @@ from hooktui.core.action_triggers import (
     version_problem,
 )
 from hooktui.core.config import mask
-from hooktui.core.jsondoc import (
-    KEYWORD_HINT,
-    UNRESOLVED,
-    JsonDoc,
-    read_json_doc,
-    top_position,
-)
-from hooktui.core.keywords import KEYWORDS_ENV, keyword_replace
+from hooktui.core.jsondoc import UNRESOLVED, JsonDoc, read_json_doc, top_position
+from hooktui.core.keywords import KEYWORD_HINT, KEYWORDS_ENV, keyword_replace
 from hooktui.core.npm import package_name_problems
 from hooktui.core.npm import version_problem as npm_version_problem
 from hooktui.core.problems import HookNotFound, Problem, WorkspaceError, json_type

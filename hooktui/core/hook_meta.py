@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hooktui.core.keywords import KEYWORDS_ENV, UNRESOLVED, keyword_replace
+from hooktui.core.keywords import KEYWORD_HINT, UNRESOLVED, keyword_replace
 from hooktui.core.npm import package_name_problems, version_problem
 from hooktui.core.problems import (
     JSON_SPACE,
@@ -135,8 +135,7 @@ def check_meta(
         unresolved = sorted({m.group(0) for m in UNRESOLVED.finditer(text) if m.group(1) == "@@"})
         if unresolved:
             message += (
-                f"; {', '.join(unresolved)} has no keyword mapping: add it to [keywords] in "
-                f"hooktui.toml or to {KEYWORDS_ENV}"
+                f"; {', '.join(unresolved)} has no keyword mapping: {KEYWORD_HINT}"
             )
         else:
             message += "; fix the syntax there (a trailing comma or a missing quote is typical)"
@@ -257,8 +256,7 @@ def check_meta(
     # Placeholders still in the text were never mapped and would deploy literally.
     for marker in sorted({m.group(0) for m in UNRESOLVED.finditer(text)}):
         problems.append(Problem(
-            rel, f"{marker} has no keyword mapping and stays as written; add it to [keywords] "
-            f"in hooktui.toml or to {KEYWORDS_ENV}", severity="warning"))
+            rel, f"{marker} has no keyword mapping and stays as written; {KEYWORD_HINT}", severity="warning"))
 
     return MetaFields(
         name=name,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hooktui.core.keywords import KEYWORDS_ENV, UNRESOLVED, keyword_replace
+from hooktui.core.keywords import KEYWORD_HINT, UNRESOLVED, keyword_replace
 from hooktui.core.problems import (
     JSON_SPACE,
     KeyRepeats,
@@ -23,8 +23,6 @@ from hooktui.core.problems import (
     reject_constant,
     repeated_keys,
 )
-
-KEYWORD_HINT = f"add it to [keywords] in hooktui.toml or to {KEYWORDS_ENV}"
 
 
 @dataclass

@@ -13,6 +13,8 @@ from typing import Any
 from hooktui.core.problems import WorkspaceError, parse_json_object_strict
 
 KEYWORDS_ENV = "AUTH0_KEYWORD_REPLACE_MAPPINGS"
+# What a message says to do about a ##KEY## or @@KEY@@ that has no mapping.
+KEYWORD_HINT = f"add it to [keywords] in hooktui.toml or to {KEYWORDS_ENV}"
 # A marker no mapping replaced: it deploys as written.
 UNRESOLVED = re.compile(r"(##|@@)([A-Za-z0-9_.-]+)\1")
 
