@@ -53,17 +53,19 @@ class SaveRequested(Message):
     validated as JSON by the editor; secret values the user did not touch are still masked, and
     the App puts the real values back before writing)."""
 
-    hook: str
-    kind: str
+    hook: str  # the hook's deployed name, or the action's name when target is "action"
+    kind: str  # for an action: "script" is actions/<name>/code.js, "meta" is actions/<name>.json
     text: str
+    target: str = "hook"  # "hook" | "action"
 
 
 @dataclass
 class ExternalEditRequested(Message):
-    """Open the hook's file in $VISUAL/$EDITOR (the App suspends itself)."""
+    """Open the hook's (or action's) file in $VISUAL/$EDITOR (the App suspends itself)."""
 
     hook: str
     kind: str
+    target: str = "hook"  # "hook" | "action"
 
 
 # -- payload tester -> app -----------------------------------------------------------------------
@@ -208,6 +210,32 @@ class ActionReorderRequested(Message):
     trigger: str
     action: str
     offset: int
+
+
+@dataclass
+class FlowOpenRequested(Message):
+    """The user opened a trigger's flow (enter on an action trigger's group header): the tester
+    runs the trigger's bound actions in binding order."""
+
+    trigger: str
+
+
+@dataclass
+class ActionCreateRequested(Message):
+    """Create an action from its trigger's template (core.action_edits.create_action); `bind`
+    puts it last in the trigger's flow."""
+
+    name: str
+    trigger: str
+    bind: bool = True
+
+
+@dataclass
+class ActionDeleteRequested(Message):
+    """Already confirmed by the user: actions/<name>.json and actions/<name>/ go, and the action
+    is unbound from every trigger first."""
+
+    action: str
 
 
 # -- payload tester -> app, for actions and a trigger's flow (hooks keep RunRequested above) -------
