@@ -4,10 +4,12 @@ workspace."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from hooktui.core.action_triggers import (
     ACTION_TRIGGERS,
@@ -16,7 +18,8 @@ from hooktui.core.action_triggers import (
     unknown_trigger_message,
     version_problem,
 )
-from hooktui.core.actions import _CONTROL, ACTIONS_DIRECTORY, Action, _rel, raw_code
+from hooktui.core.actions import _CONTROL, _WHOLE_MARKER, ACTIONS_DIRECTORY, OBFUSCATED_VALUE, Action, _rel, raw_code
+from hooktui.core.bindings import BindingsHost, unbind
 from hooktui.core.files import atomic_write, dump_json
 from hooktui.core.problems import WorkspaceError
 
@@ -107,3 +110,97 @@ def create_action(ws: ActionsHost, name: str, trigger_id: str, code: str, *, ver
     }))
     ws.reload()
     return next(a for a in ws.actions if a.meta_path == meta_path)
+
+
+# ---------------------------------------------------------------------------- the settings file
+
+# What a secret's value shows as in an editor: the screen never holds one.
+SECRET_MASK = "••••••••"
+
+
+def _secret_values(data: Any) -> dict[str, Any]:
+    secrets = data.get("secrets") if isinstance(data, dict) else None
+    if not isinstance(secrets, list):
+        return {}
+    return {item["name"]: item["value"] for item in secrets
+            if isinstance(item, dict) and isinstance(item.get("name"), str) and _hides(item.get("value"))}
+
+
+def _hides(value: Any) -> bool:
+    # A keyword marker (##KEY##) or deploy-cli's placeholder is not the secret: shown as written.
+    return value is not None and not (isinstance(value, str) and (_WHOLE_MARKER.fullmatch(value)
+                                                                  or value == OBFUSCATED_VALUE))
+
+
+def masked_json(text: str) -> tuple[str, dict[str, Any]]:
+    """actions/<name>.json's text with every secret value masked (the layout kept as deploy-cli
+    writes it), and the values it hid, by secret name, for the save that puts them back. A file
+    that is not valid JSON is returned as it is: it holds no secret hooktui could find, and the
+    user must see the text to fix it."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text, {}
+    values = _secret_values(data)
+    if not values:
+        return text, {}
+    for item in data["secrets"]:
+        if isinstance(item, dict) and isinstance(item.get("name"), str) and _hides(item.get("value")):
+            item["value"] = SECRET_MASK
+    return dump_json(data), values
+
+
+def unmasked_json(text: str, known: Mapping[str, Any]) -> str:
+    """The edited JSON with the real value back in every secret the user left masked. A mask
+    whose secret has no known value (a new secret, or a renamed one) is refused, naming it."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("an action's JSON must be an object")
+    secrets = data.get("secrets")
+    if isinstance(secrets, list):
+        for index, item in enumerate(secrets):
+            if isinstance(item, dict) and item.get("value") == SECRET_MASK:
+                name = item.get("name")
+                if name not in known:
+                    raise ValueError(f"secrets[{index}] ({name!r}) has no value yet: type its value in place "
+                                     "of the mask")
+                item["value"] = known[name]
+    return dump_json(data)
+
+
+def write_json(ws: ActionsHost, action: Action, text: str) -> None:
+    """Save actions/<name>.json atomically (through a symlink to its target); never outside the
+    workspace."""
+    real = Path(os.path.realpath(action.meta_path))
+    if real == ws.root or not real.is_relative_to(ws.root):
+        raise WorkspaceError(f"{action.meta_path} is outside the workspace {ws.root}; hooktui does not write "
+                             "there: move it inside the workspace first")
+    atomic_write(real, text)
+    ws.reload()
+
+
+def delete_action(ws: BindingsHost, name: str) -> list[Path]:
+    """Unbind the action from every trigger (triggers.json first: a crash after it leaves an
+    unbound action, never a binding to nothing), then remove its JSON and its code file (and the
+    code's folder when nothing else is in it). The files removed, in order."""
+    action = next((a for a in ws.actions if a.name == name), None)
+    if action is None:
+        raise WorkspaceError(f"no action named {name!r} in actions/; run `hooktui list` to see them")
+    for trigger_id in ws.bindings.triggers_of(name):
+        unbind(ws, trigger_id, name)
+    removed = []
+    code_path = action.code_path
+    for path in (action.meta_path, code_path):
+        if path is None or not path.exists():
+            continue
+        if not Path(os.path.realpath(path)).is_relative_to(ws.root):
+            continue  # a link to a file outside: the link goes, not what it points at
+        path.unlink()
+        removed.append(path)
+    if code_path is not None and code_path.parent != ws.root / ACTIONS_DIRECTORY:
+        try:
+            code_path.parent.rmdir()  # only when empty: other files the user keeps there stay
+        except OSError:
+            pass
+    ws.reload()
+    return removed

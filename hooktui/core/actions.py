@@ -27,7 +27,7 @@ from hooktui.core.action_triggers import (
     version_problem,
 )
 from hooktui.core.config import mask
-from hooktui.core.jsondoc import UNRESOLVED, JsonDoc, read_json_doc, top_position
+from hooktui.core.jsondoc import UNRESOLVED, JsonDoc, parse_json_doc, read_json_doc, top_position
 from hooktui.core.keywords import KEYWORD_HINT, KEYWORDS_ENV, keyword_replace
 from hooktui.core.npm import package_name_problems
 from hooktui.core.npm import version_problem as npm_version_problem
@@ -149,9 +149,18 @@ def _rel(root: Path, path: Path) -> str:
 
 
 def _load_action(root: Path, meta_path: Path, keywords: Mapping[str, Any]) -> Action:
+    return _action_of(root, meta_path, read_json_doc(meta_path, _rel(root, meta_path), keywords), keywords)
+
+
+def action_from_text(root: Path, meta_path: Path, text: str, keywords: Mapping[str, Any]) -> Action:
+    """The action `text` would make if it were `meta_path`'s content (an editor's buffer before a
+    save), with every problem, as loading the file would give them."""
+    return _action_of(root, meta_path, parse_json_doc(text, _rel(root, meta_path), keywords), keywords)
+
+
+def _action_of(root: Path, meta_path: Path, doc: JsonDoc, keywords: Mapping[str, Any]) -> Action:
     rel = _rel(root, meta_path)
     stem = meta_path.stem
-    doc = read_json_doc(meta_path, rel, keywords)
     action = Action(stem, meta_path, "", None, None, problems=doc.problems)
     if doc.data is None:
         return _named(action)
