@@ -8,13 +8,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from hooktui.core.action_results import ActionResult, ActionSpec, FlowResult
-from hooktui.core.action_triggers import ACTION_TRIGGERS
-from hooktui.core.actions import Action, ActionNotFound, read_code
+from hooktui.core.action_results import ActionResult, FlowResult
+
+# Moved to core so the console builds runs the same way; re-exported for this module's importers.
+from hooktui.core.action_specs import _rel, action_spec, flow_actions, redactor_for, run_blockers  # noqa: F401
+from hooktui.core.actions import Action, ActionNotFound
 from hooktui.core.hook_meta import Hook
 from hooktui.core.payloads import PayloadError, find_event, sample_events
-from hooktui.core.problems import HookNotFound, Problem, WorkspaceError
-from hooktui.core.redaction import Redactor
+from hooktui.core.problems import HookNotFound, WorkspaceError
 from hooktui.core.workspace import Workspace
 
 Paint = Callable[[str, str], str]
@@ -52,59 +53,6 @@ def find_target(ws: Workspace, ref: str, kind: str | None) -> Hook | Action:
                          .rstrip(": ") + "; `hooktui list` shows both")
 
 
-def _rel(ws: Workspace, path: Any) -> str:
-    try:
-        return path.relative_to(ws.root).as_posix()
-    except (ValueError, AttributeError):
-        return str(path)
-
-
-def run_blockers(action: Action) -> list[Problem]:
-    """What stops a local run: errors in the action's files (a deploy problem is only a warning)."""
-    def blocks(p: Problem) -> bool:
-        root = (p.field or "").split("[")[0].split(".")[0]
-        return p.severity == "error" and (p.field is None or root in ("code", "supported_triggers", "runtime"))
-
-    return [p for p in action.problems if blocks(p)]
-
-
-def action_spec(ws: Workspace, action: Action) -> ActionSpec:
-    """The action as the runtime takes it: its code after keyword replacement, its secrets
-    (those with a value in the workspace), its trigger and runtime."""
-    if not action.trigger_id:
-        raise WorkspaceError(f"{_rel(ws, action.meta_path)}: supported_triggers names no trigger: "
-                             f"add one, e.g. [{{\"id\": \"post-login\", \"version\": \"v3\"}}]")
-    try:
-        return ActionSpec(
-            action.name, action.trigger_id, read_code(action, ws.keywords),
-            trigger_version=action.trigger_version or "",
-            code_path=str(action.code_path) if action.code_path else None,
-            secrets=action.secret_values(), dependencies=dict(action.dependencies),
-            runtime=action.effective_runtime, meta_file=_rel(ws, action.meta_path),
-        )
-    except ValueError as exc:  # the spec refuses what the runtime cannot run (an old version...)
-        raise WorkspaceError(f"{_rel(ws, action.meta_path)}: {exc}") from None
-
-
-def flow_actions(ws: Workspace, trigger: str) -> list[Action]:
-    """The actions bound to `trigger` in triggers/triggers.json, in binding order."""
-    if trigger not in ACTION_TRIGGERS:
-        raise WorkspaceError(f"unknown action trigger {trigger!r}; one of: "
-                             + ", ".join(t for t, info in ACTION_TRIGGERS.items() if info.runnable))
-    names = ws.bindings.action_names(trigger)
-    if not names:
-        raise WorkspaceError(f"no action is bound to {trigger} in triggers/triggers.json: bind one "
-                             f"(`hooktui new --action NAME --trigger {trigger} --bind`, or edit the file)")
-    found = []
-    for name in names:
-        try:
-            found.append(ws.action(name))
-        except ActionNotFound:
-            raise WorkspaceError(f"triggers/triggers.json binds {name!r} to {trigger}, but there is no such "
-                                 f"action in actions/: `hooktui validate` lists the bindings' problems") from None
-    return found
-
-
 def read_event(ref: str | None, trigger: str, ws: Workspace, action_name: str | None,
                read_stdin: Callable[[], Any]) -> tuple[Any, str]:
     """The event of a run and a few words on where it came from: the trigger's first sample (the
@@ -120,10 +68,6 @@ def read_event(ref: str | None, trigger: str, ws: Workspace, action_name: str | 
     found = find_event(ref, trigger, ws.root, action_name, payloads_dir=ws.config.payloads_dir)
     where = {"sample": "sample", "workspace": _rel(ws, found.path), "file": str(found.path)}[found.origin]
     return found.load(), f"{found.name} ({where})"
-
-
-def redactor_for(actions: list[Action]) -> Redactor:
-    return Redactor(v for action in actions for v in action.secret_values().values())
 
 
 # ---------------------------------------------------------------------------- what the user reads
