@@ -96,3 +96,26 @@ def test_nothing_to_mask_returns_the_same_objects() -> None:
     assert redactor.event(event) is event
     value = {"a": ["b"]}
     assert redactor.value(value) is value
+
+
+def test_an_action_result_and_a_flow_are_masked_everywhere_they_show() -> None:
+    from hooktui.core.action_results import ActionResult, FlowResult
+    from hooktui.core.results import LogEvent
+
+    secret = "sk_live_abcdef123"
+    result = ActionResult(
+        "add-claims", "post-login", "r1", "error",
+        commands=[{"method": "accessToken.setCustomClaim", "args": ["https://x/key", secret]}],
+        outcome={"denied": None, "access_token_claims": {"https://x/key": secret}},
+        error={"name": "Error", "message": f"bad key {secret}", "stack": f"Error: bad key {secret}"},
+        logs=[LogEvent(0.0, "add-claims", "r1", "info", f"using {secret}")], duration_ms=1.0,
+        warnings=[f"claim value {secret}"], persisted_log=f"using {secret}",
+        carry={"transaction.metadata.k": secret},
+    )
+    redactor = Redactor([secret])
+    for shown in (redactor.action_result(result),
+                  redactor.action_result(FlowResult("post-login", [result], [], 1.0)).actions[0]):
+        assert secret not in repr((shown.commands, shown.outcome, shown.error, [e.text for e in shown.logs],
+                                   shown.warnings, shown.persisted_log, shown.carry))
+        assert shown.commands[0]["method"] == "accessToken.setCustomClaim"
+    assert secret in result.error["message"]  # the original is left as it was

@@ -1,4 +1,4 @@
-"""Masking a hook's secret values in what a run shows: hooks log and return their secrets by
+"""Masking secret values (a hook's, an action's) in what a run shows: code logs and returns its secrets by
 mistake, and neither the CLI nor the console may print one."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from hooktui.core.action_results import ActionResult, FlowResult
 from hooktui.core.config import mask
 from hooktui.core.results import LogEvent, RunResult
 
@@ -63,4 +64,23 @@ class Redactor:
             envelope=self.value(result.envelope),
             logs=[self.event(e) for e in result.logs],
             warnings=[self.text(w) for w in result.warnings],
+        )
+
+    def action_result(self, result: ActionResult | FlowResult) -> ActionResult | FlowResult:
+        """A copy of an action's (or a flow's) result with every secret masked: the api commands
+        (a secret set as a claim), the outcome, the error, logs and warnings."""
+        if not self._forms:
+            return result
+        if isinstance(result, FlowResult):
+            return dataclasses.replace(result, actions=[self.action_result(a) for a in result.actions],
+                                       not_run=self.value(result.not_run))
+        return dataclasses.replace(
+            result,
+            commands=self.value(result.commands),
+            outcome=self.value(result.outcome),
+            error=self.value(result.error),
+            logs=[self.event(e) if isinstance(e, LogEvent) else self.value(e) for e in result.logs],
+            warnings=[self.text(w) for w in result.warnings],
+            persisted_log=self.text(result.persisted_log),
+            carry=self.value(result.carry),
         )
