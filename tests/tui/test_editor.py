@@ -88,7 +88,7 @@ async def test_no_hook_shows_a_hint_and_nothing_to_save():
     async with app.run_test(size=(80, 24)) as pilot:
         editor = app.query_one(HookEditor)
         hint = app.query_one(EmptyHint)
-        assert hint.display and "open a hook from the list (enter)" in str(hint.content)
+        assert hint.display and "open a hook or an action from the list (enter)" in str(hint.content)
         assert "create one (ctrl+n)" in str(hint.content)
         assert editor.hook is None and not editor.dirty and editor.border_title == "Editor"
         editor.focus()
@@ -524,3 +524,39 @@ async def test_every_binding_has_a_namespaced_id():
             "editor.keep_mine", "editor.show_diff"} <= ids
     assert all(i and i.startswith("editor.") for i in ids)
     assert HookEditor.HELP and HookEditor.BORDER_TITLE == "Editor"
+
+
+async def test_an_action_is_saved_as_an_action_and_its_settings_checked_by_the_apps_check() -> None:
+    from hooktui.core.problems import Problem
+
+    checked: list[str] = []
+
+    def check(text: str) -> list[Problem]:
+        checked.append(text)
+        return [Problem("actions/add-claims.json", "unknown trigger version v9", "supported_triggers[0].version",
+                        3, 5)] if "v9" in text else []
+
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = pilot.app.query_one(HookEditor)
+        meta = '{\n  "name": "add-claims",\n  "supported_triggers": [{"id": "post-login", "version": "v3"}]\n}\n'
+        editor.open("add-claims", script="exports.onExecutePostLogin = async () => {};\n", meta=meta,
+                    script_file="actions/add-claims/code.js", meta_file="actions/add-claims.json", target="action",
+                    meta_check=check)
+        editor.focus()
+        await pilot.pause()
+        assert editor.target == "action" and editor.holds("action", "add-claims")
+        assert not editor.holds("hook", "add-claims")
+        assert "actions/add-claims/code.js" in str(editor.border_title)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert [(m.hook, m.kind, m.target) for m in app.posted] == [("add-claims", "script", "action")]
+        await show_tab(pilot, "meta")
+        area(pilot, "meta").replace("v9", (2, 60), (2, 62))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert len(app.posted) == 1, "settings with an error were saved"
+        assert checked and "unknown trigger version v9" in shown(editor.query_one(ErrorBar))
+        # A hook opened next is a hook again: its settings are checked as a hook's.
+        await opened(pilot)
+        assert editor.target == "hook"

@@ -5,7 +5,7 @@ pointed at their line. It never writes a file: it posts SaveRequested and the Ap
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from textual import on
@@ -32,7 +32,7 @@ from hooktui.tui.widgets.editor_chrome import (
 )
 
 LANGUAGES = {"script": "javascript", "meta": "json"}
-EMPTY_HINT = "open a hook from the list (enter), or create one (ctrl+n)"
+EMPTY_HINT = "open a hook or an action from the list (enter), or create one (ctrl+n)"
 MAX_PROBLEMS_SHOWN = 3
 
 
@@ -45,7 +45,8 @@ def _kind(kind: str) -> str:
 
 
 class HookEditor(Vertical):
-    """The open hook's script (JavaScript) and settings (its JSON, secret values masked)."""
+    """The open hook's (or action's) script (JavaScript) and settings (its JSON, secret values
+    masked). For an action the script is actions/<name>/code.js and the settings actions/<name>.json."""
 
     BORDER_TITLE = "Editor"
     HELP = (
@@ -101,6 +102,10 @@ class HookEditor(Vertical):
         self.keywords: Mapping[str, Any] = keywords or {}
         """Keyword mappings the settings are validated with (`@@KEY@@` / `##KEY##`)."""
         self._hook: str | None = None
+        self._target = "hook"  # what is open: "hook" or "action"
+        # How an action's settings buffer is checked before a save (the App gives it: the check needs
+        # the workspace); a hook's are checked by validate_meta_text.
+        self._meta_check: Callable[[str], list[Problem]] | None = None
         self._files = {"script": "", "meta": ""}
         self._baseline = {"script": "", "meta": ""}  # the text last loaded or saved
         self._on_disk: dict[str, str] = {}  # a disk version waiting for the user's answer
@@ -153,6 +158,15 @@ class HookEditor(Vertical):
         return self._hook
 
     @property
+    def target(self) -> str:
+        """What is open: "hook" or "action"."""
+        return self._target
+
+    def holds(self, target: str, name: str | None) -> bool:
+        """Whether the editor holds this hook or action."""
+        return self._hook is not None and self._hook == name and self._target == target
+
+    @property
     def active_kind(self) -> str:
         """The buffer shown: "script" or "meta"."""
         return self._active
@@ -180,9 +194,13 @@ class HookEditor(Vertical):
 
     # ---------------------------------------------------------------- what the App calls
 
-    def open(self, hook: str, *, script: str, meta: str, script_file: str, meta_file: str) -> None:
-        """Show `hook`: both buffers loaded and clean, the script in front, cursor at the top."""
+    def open(self, hook: str, *, script: str, meta: str, script_file: str, meta_file: str, target: str = "hook",
+             meta_check: Callable[[str], list[Problem]] | None = None) -> None:
+        """Show `hook` (an action's name when target is "action"; `meta_check` then checks its
+        settings before a save): both buffers loaded and clean, the script in front, cursor at the top."""
         self._hook = hook
+        self._target = target
+        self._meta_check = meta_check
         self._files = {"script": script_file, "meta": meta_file}
         self._on_disk.clear()
         self._errors.clear()
@@ -201,6 +219,8 @@ class HookEditor(Vertical):
     def close(self) -> None:
         """Back to no hook (it was deleted); the buffers are emptied."""
         self._hook = None
+        self._target = "hook"
+        self._meta_check = None
         self._files = {"script": "", "meta": ""}
         self._on_disk.clear()
         self._errors.clear()
@@ -412,12 +432,7 @@ class HookEditor(Vertical):
         kind = self._active
         text = self.text(kind)
         if kind == "meta":
-            problems = [
-                p for p in validate_meta_text(
-                    text, file=self._files["meta"], hook_name=self._hook, keywords=self.keywords
-                )
-                if p.severity == "error"
-            ]
+            problems = self.meta_errors(text)
             if problems:
                 self._show_problems(problems)
                 self.notify(f"not saved: {self._files['meta']} has {len(problems)} "
@@ -425,7 +440,16 @@ class HookEditor(Vertical):
                             severity="error")
                 return
             self.clear_error("meta")
-        self.post_message(SaveRequested(self._hook, kind, text))
+        self.post_message(SaveRequested(self._hook, kind, text, self._target))
+
+    def meta_errors(self, text: str) -> list[Problem]:
+        """The errors a save of `text` as the settings would write (nothing is written while any)."""
+        if self._hook is None:
+            return []
+        if self._target == "action":
+            return [p for p in (self._meta_check(text) if self._meta_check else []) if p.severity == "error"]
+        return [p for p in validate_meta_text(text, file=self._files["meta"], hook_name=self._hook,
+                                              keywords=self.keywords) if p.severity == "error"]
 
     def show_problems(self, problems: list[Problem]) -> None:
         """The settings file on disk has these problems (the App found them): shown under the
@@ -455,12 +479,7 @@ class HookEditor(Vertical):
         goes as soon as the text is valid (an undo, a fix) and follows the text meanwhile."""
         if self._hook is None or self._meta_error_source != "buffer":
             return
-        problems = [
-            p for p in validate_meta_text(
-                self.text("meta"), file=self._files["meta"], hook_name=self._hook, keywords=self.keywords
-            )
-            if p.severity == "error"
-        ]
+        problems = self.meta_errors(self.text("meta"))
         if problems:
             self._show_problems(problems)
         else:
@@ -468,7 +487,7 @@ class HookEditor(Vertical):
 
     def action_external(self) -> None:
         if self._hook is not None:
-            self.post_message(ExternalEditRequested(self._hook, self._active))
+            self.post_message(ExternalEditRequested(self._hook, self._active, self._target))
 
     def action_goto_error(self) -> None:
         kind = self._active if self._error_at.get(self._active) else next(
