@@ -33,7 +33,7 @@ const { spawn, execFile } = require('node:child_process');
 const SANDBOX = path.join(__dirname, 'sandbox.js');
 // What a sandbox loads of ours besides itself: the webtask contract of hooks, the event and api of
 // actions, their module scope.
-const SANDBOX_MODULES = ['webtask.js', 'actions_api.js', 'action_scope.js'].map((f) => path.join(__dirname, f));
+const SANDBOX_MODULES = ['webtask.js', 'action_run.js', 'actions_api.js', 'action_scope.js'].map((f) => path.join(__dirname, f));
 const HOOK_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
 const COMPILE_ERROR_MESSAGE = 'Unable to compile the extensibility code as javascript';
 const TIMEOUT_MESSAGE = 'Request to Webtask exceeded allowed execution time';

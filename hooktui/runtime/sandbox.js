@@ -26,10 +26,11 @@ const util = require('node:util');
 const os = require('node:os');
 const Module = require('node:module');
 const webtask = require('./webtask.js');
+const actionRun = require('./action_run.js');
 
 const EVENTS_FD = 3;
 // The runtime's own files: their stack frames say nothing about the user's code.
-const OWN_FILES = ['sandbox.js', 'webtask.js', 'actions_api.js', 'action_scope.js'].map((f) => path.join(__dirname, f));
+const OWN_FILES = ['sandbox.js', 'webtask.js', 'action_run.js', 'actions_api.js', 'action_scope.js'].map((f) => path.join(__dirname, f));
 const MAX_LINE = 16384;
 // Output after a run ended has no run to count against: this many lines per process, then one
 // notice and silence (the supervisor retires a process that goes on).
@@ -231,6 +232,14 @@ function compiled(hook) {
 }
 
 webtask.attach({ complete, locate, late, cleanStack, compiled, makeRequire, describeThrown });
+actionRun.attach({
+  get assigned() { return assigned; },
+  get current() { return current; },
+  set current(run) { current = run; },
+  set lastRunId(id) { lastRunId = id; },
+  takeSpare() { const prepared = spare; spare = null; return prepared; },
+  scripts, contextTools, stringify, prepare, freshRun, createRunContext, complete, locate, cleanStack, makeRequire, describeThrown,
+});
 
 // Each run gets a context of its own; the next one is made while the worker is idle, after
 // a result has gone out, so a run does not wait for it.
@@ -253,7 +262,7 @@ function prepare() {
 function prepareSpare() {
   // An action that reuses its module scope needs no fresh context per run: making one anyway
   // would only take CPU from its next run.
-  if (assigned !== null && assigned.kind === 'action' && !actionWantsSpare) return;
+  if (assigned !== null && assigned.kind === 'action' && !actionRun.wantsSpare()) return;
   if (spare === null && current === null) {
     try {
       spare = prepare();
@@ -269,7 +278,7 @@ function start(m) {
       durationMs: 0, warnings: [], logsDropped: 0, location: null });
     return;
   }
-  if (assigned.kind === 'action') return startAction(m);
+  if (assigned.kind === 'action') return actionRun.startAction(m);
   lastRunId = m.id;
   let prepared = spare;
   spare = null;
@@ -349,18 +358,17 @@ function warmUpAction(done) {
       "  api.user.setAppMetadata('a', 1); api.cache.get('x'); };",
   };
   warmedUp = () => {
-    moduleScope = null;
-    actionWantsSpare = false;
+    actionRun.forgetScope();
     done();
   };
   const event = { user: { user_id: 'warm', app_metadata: {}, user_metadata: {} }, client: {}, connection: {}, request: {}, tenant: {},
     transaction: {} };
-  startAction({ id: 'warm-up-action', event, secrets: {}, cache: {}, logLimit: 10 });
+  actionRun.startAction({ id: 'warm-up-action', event, secrets: {}, cache: {}, logLimit: 10 });
 }
 
 function emitLog(run, level, text) {
   if (run.idle) return late(level, text, lastRunId);
-  if (run.kept !== undefined && keepActionLog(run, text)) return;
+  if (run.kept !== undefined && actionRun.keepActionLog(run, text)) return;
   if (run.logs >= run.logLimit) {
     run.dropped += 1;
     return;
@@ -576,236 +584,6 @@ function packageName(id) {
 }
 
 
-// -- actions -------------------------------------------------------------------------------------
-// An action's run: Auth0's loader (the handler must be an async function, awaited; a throw or a
-// rejection is the failure), its event and api (actions_api.js), and its module scope, kept
-// across the runs of this process as node22 keeps it per instance (action_scope.js).
-
-let actionsApi = null;
-let actionScope = null;
-function actionModules() {
-  if (actionsApi === null) {
-    actionsApi = require('./actions_api.js');
-    actionScope = require('./action_scope.js');
-  }
-}
-
-// @auth0/actions' harness: "The 256kb is also implemented in Actions"; Auth0's execution log
-// keeps the first 256 characters of each action's output (customize/actions/limitations).
-const ACTION_LOG_BYTES = 256 * 1024;
-const PERSISTED_LOG_CHARS = 256;
-let moduleScope = null; // the scope this process keeps for its action version
-let actionWantsSpare = false;
-let idleRun = null;
-// The module scope outlives its runs: its console, timers and listeners act for the run going
-// on when they are called (between runs, output is late output).
-const liveRun = new Proxy({}, {
-  get(_, prop) {
-    return (current || idle())[prop];
-  },
-  set(_, prop, value) {
-    (current || idle())[prop] = value;
-    return true;
-  },
-});
-
-function idle() {
-  if (idleRun === null) idleRun = { idle: true, id: null, logs: 0, logLimit: Infinity, dropped: 0, timers: new Set(), listeners: [] };
-  return idleRun;
-}
-
-// True when the line is past the run's output cap (then it is only counted).
-function keepActionLog(run, text) {
-  const bytes = Buffer.byteLength(text, 'utf8') + 1;
-  if (run.logBytes + bytes > ACTION_LOG_BYTES) {
-    if (!run.bytesCapped) {
-      run.bytesCapped = true;
-      run.warnings.push(`the action wrote more than ${ACTION_LOG_BYTES / 1024} KiB of console output in one execution: Auth0 keeps no more, and neither does hooktui`);
-    }
-    run.dropped += 1;
-    return true;
-  }
-  run.logBytes += bytes;
-  run.logChars += text.length + 1;
-  if (run.kept.length < PERSISTED_LOG_CHARS) run.kept = (run.kept + text + '\n').slice(0, PERSISTED_LOG_CHARS);
-  return false;
-}
-
-function compiledAction(action) {
-  const cached = scripts.get(action.name);
-  if (cached && cached.version === action.version) return cached.script;
-  scripts.clear();
-  const names = actionScope.topLevelNames(action.source);
-  const script = new vm.Script(actionScope.wrapperSource(action.source, names), { filename: action.filename, lineOffset: -1 });
-  scripts.set(action.name, { version: action.version, script });
-  return script;
-}
-
-function newScope(ctx, tools) {
-  return { version: assigned.version, ctx, tools, baseGlobals: new Set(Object.keys(ctx)), initialized: false, error: null,
-    module: null, reader: null, prints: null };
-}
-
-// The first run of a scope evaluates the module, so its top-level output belongs to that run,
-// as with Auth0's lazy initialisation. A top-level throw fails this run and every later one.
-function initScope(scope, run) {
-  scope.initialized = true;
-  const tools = scope.tools;
-  const module = tools.object();
-  module.exports = tools.object();
-  scope.module = module;
-  try {
-    const fn = compiledAction(assigned).runInContext(scope.ctx);
-    fn.call(module.exports, module.exports, makeRequire(run), module, scope.ctx.console, (reader) => {
-      if (scope.reader === null) scope.reader = reader;
-    });
-  } catch (e) {
-    scope.error = e === undefined || e === null ? new tools.Error('Unknown error') : e;
-  }
-  if (!scope.error) scope.prints = readScope(scope);
-}
-
-function readScope(scope) {
-  const out = {};
-  if (scope.reader !== null) {
-    let values = {};
-    try {
-      values = scope.reader();
-    } catch (e) {
-      values = {};
-    }
-    for (const name of Object.keys(values)) {
-      if (typeof values[name] !== 'function') out[name] = actionScope.fingerprint(values[name]);
-    }
-  }
-  for (const key of Object.keys(scope.ctx)) {
-    if (scope.baseGlobals.has(key)) continue;
-    let value;
-    try {
-      value = scope.ctx[key];
-    } catch (e) {
-      continue;
-    }
-    if (typeof value !== 'function') out['global.' + key] = actionScope.fingerprint(value);
-  }
-  return out;
-}
-
-function actionError(e, tools) {
-  let err = e;
-  if (err === undefined || err === null || err === false || err === '') err = new tools.Error('Unknown error');
-  else if (typeof err !== 'object' || typeof err.message !== 'string') err = new tools.Error(String(err));
-  let stack = null;
-  try {
-    stack = typeof err.stack === 'string' ? cleanStack(err.stack) : null;
-  } catch (x) {
-    stack = null;
-  }
-  let name = 'Error';
-  try {
-    name = String(err.name || (err.constructor && err.constructor.name) || 'Error');
-  } catch (x) {
-    name = 'Error';
-  }
-  return { name, message: String(err.message), stack, code: typeof err.code === 'string' ? err.code : undefined };
-}
-
-function startAction(m) {
-  const action = assigned;
-  lastRunId = m.id;
-  const startedAt = process.hrtime.bigint();
-  const fresh = Boolean(m.freshScope);
-  actionWantsSpare = fresh;
-  let run;
-  let scope;
-  try {
-    actionModules();
-    if (fresh) {
-      const prepared = spare || prepare();
-      spare = null;
-      run = prepared.run;
-      scope = newScope(prepared.ctx, prepared.tools);
-    } else {
-      run = freshRun();
-      if (moduleScope === null || moduleScope.version !== action.version) {
-        const ctx = createRunContext(liveRun);
-        moduleScope = newScope(ctx, contextTools.runInContext(ctx));
-      }
-      scope = moduleScope;
-    }
-  } catch (e) {
-    run = Object.assign(freshRun(), { id: m.id, hook: action, startedAt, kept: '', logChars: 0 });
-    return complete(run, JSON.stringify({ status: 'error', data: { message: 'hooktui could not prepare the action: ' + describeThrown(e) } }), null);
-  }
-  Object.assign(run, { id: m.id, hook: action, logLimit: m.logLimit || 1000, startedAt, kept: '', logChars: 0, logBytes: 0 });
-  current = run;
-  const tools = scope.tools;
-  const state = actionsApi.newState(action.trigger, m.cache);
-  const firstRun = !scope.initialized;
-  if (firstRun) initScope(scope, run);
-  const ctx = { run, scope, state, fresh, firstRun, tools };
-  if (scope.error) return finishAction(ctx, scope.error);
-  let handler;
-  let event;
-  try {
-    handler = actionsApi.handlerOf(scope.module.exports, action.trigger, m.entrypoint, tools.Error);
-    event = tools.parse(JSON.stringify(m.event === undefined ? {} : m.event));
-  } catch (e) {
-    return finishAction(ctx, e);
-  }
-  if (event !== null && typeof event === 'object') event.secrets = tools.parse(JSON.stringify(m.secrets || {}));
-  state.warnings.push(...actionsApi.eventWarnings(action.trigger, event));
-  let promise;
-  try {
-    promise = handler(event, actionsApi.makeApi(action.trigger, event, state, tools));
-  } catch (e) {
-    return finishAction(ctx, e);
-  }
-  Promise.resolve(promise).then(() => finishAction(ctx, null), (e) => finishAction(ctx, e === undefined ? null : e, true));
-}
-
-function finishAction({ run, scope, state, fresh, firstRun, tools }, thrown, rejected) {
-  if (run.done) return;
-  const failed = thrown !== null || rejected === true;
-  const error = failed ? actionError(thrown, tools) : null;
-  const trigger = run.hook.trigger;
-  if (!scope.error) {
-    const now = readScope(scope);
-    const changed = scope.prints === null ? [] : actionScope.changes(scope.prints, now);
-    scope.prints = now;
-    if (changed.length) {
-      const list = changed.slice(0, 5).map((c) => `${c.name} (${c.before} -> ${c.after})`).join(', ') + (changed.length > 5 ? `, and ${changed.length - 5} more` : '');
-      run.warnings.push(`module-level state changed during this run: ${list}. On Auth0 (node22) the module scope of a deployed version ` +
-        `is reused across executions, so the next execution, possibly another user's, ${fresh ? 'would start' : 'starts'} with these values; ` +
-        'keep per-execution data inside the handler (or in api.cache)');
-    }
-  }
-  if (failed && state.commands.length) {
-    run.warnings.push(`the action failed: Auth0 discards the api commands of the whole execution (${state.commands.length} issued here)`);
-  }
-  run.warnings.push(...state.warnings);
-  const data = {
-    commands: state.commands,
-    outcome: actionsApi.outcome(trigger, failed ? actionsApi.newState(trigger, null) : state),
-    error,
-    carry: failed ? {} : actionsApi.carry(trigger, state),
-    cache: state.cache,
-    persistedLog: run.kept,
-    logChars: run.logChars,
-    freshScope: fresh,
-    firstRun,
-  };
-  let envelopeJson;
-  try {
-    envelopeJson = stringify({ status: failed ? 'error' : 'success', data });
-  } catch (e) {
-    data.commands = data.commands.map((c) => ({ method: c.method, args: [] }));
-    envelopeJson = stringify({ status: 'error', data: { ...data, error: { name: 'Error', message: 'hooktui could not serialise the outcome: ' + e.message, stack: null } } });
-  }
-  complete(run, envelopeJson, failed && thrown ? locate(thrown, run.hook.filename) : null);
-}
-
-
 // -- the supervisor's requests ----------------------------------------------------------------------
 
 function onRequest(line) {
@@ -819,7 +597,7 @@ function onRequest(line) {
   else if (m.type === 'assign') {
     assigned = m.hook;
     // The actions modules load now, while the sandbox waits for its first run.
-    if (assigned && assigned.kind === 'action') actionModules();
+    if (assigned && assigned.kind === 'action') actionRun.actionModules();
   }
   else if (m.type === 'probe') send({ type: 'pong' });
 }
