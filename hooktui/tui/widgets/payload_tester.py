@@ -5,11 +5,8 @@ It never runs anything itself: it posts RunRequested and the App answers with sh
 
 from __future__ import annotations
 
-import re
-import time
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -20,64 +17,38 @@ from textual.widgets import Select, Static, Tab, Tabs, TextArea
 from hooktui.core.payloads import PayloadError, SamplePayload, parse_payload
 from hooktui.core.results import RunResult
 from hooktui.core.runhistory import RunHistory, RunRecord
-from hooktui.tui.dialogs import ConfirmDialog, TextPromptDialog, TextViewDialog
 from hooktui.tui.keys import KeySafeTextArea
-from hooktui.tui.messages import PayloadSaveRequested, RunOnSaveToggled, RunRequested
+from hooktui.tui.messages import RunOnSaveToggled, RunRequested
 from hooktui.tui.widgets.result_view import (
     console_content,
     envelope_content,
     error_content,
-    format_ms,
     status_line,
     warnings_content,
 )
 from hooktui.tui.widgets.run_history_view import RunHistoryTable
+from hooktui.tui.widgets.tester_history import TesterHistory
+from hooktui.tui.widgets.tester_payloads import (  # check_payload_name: re-exported for importers
+    check_payload_name,
+    default_key,
+    payload_key,
+    payload_label,
+    read_payload_text,
+)
+from hooktui.tui.widgets.tester_save import PayloadSaving
 
-# Same rule as hooktui.core.payloads.save_workspace_payload: the name becomes one file name.
-_SAVE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+__all__ = ["VIEWS", "WIDE", "PayloadTester", "check_payload_name"]
+
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 # From this width on, the payload and the result sit side by side instead of behind tabs.
 WIDE = 100
 VIEWS = ("payload", "result", "history")
 
 
-def check_payload_name(name: str) -> str | None:
-    """Why `name` cannot name a saved payload file, or None when it can."""
-    stem = name.strip().removesuffix(".json")
-    if not stem:
-        return "give the payload a name"
-    if stem in {".", ".."} or not _SAVE_NAME.match(stem):
-        return "use letters, digits, '-', '_' or '.', starting with a letter or digit (no folders)"
-    return None
-
-
-def _payload_key(payload: SamplePayload) -> str:
-    return f"{payload.origin}:{payload.path}"
-
-
-def _payload_label(payload: SamplePayload) -> str:
-    return f"{payload.name} ({payload.origin})"
-
-
-def _default_key(payloads: list[SamplePayload]) -> str | None:
-    """The payload a hook opens with: the first shipped sample, the one `hooktui run` and Auth0's
-    dashboard runner use, so the console and the CLI agree; else the first listed."""
-    first = next((p for p in payloads if p.origin == "sample"), payloads[0] if payloads else None)
-    return _payload_key(first) if first is not None else None
-
-
-def _read_payload_text(payload: SamplePayload) -> tuple[str, str | None]:
-    """The file's text as written (the user edits what is on disk), or "" and why it cannot be read."""
-    try:
-        return payload.path.read_text(encoding="utf-8").removeprefix("\ufeff"), None
-    except (OSError, UnicodeDecodeError) as exc:
-        return "", f"cannot read {payload.path}: {getattr(exc, 'strerror', None) or exc}"
-
-
 # -- the pane --------------------------------------------------------------------------------------
 
 
-class PayloadTester(Vertical):
+class PayloadTester(TesterHistory, PayloadSaving, Vertical):
     """Edit a payload, run it through the App, read the result and the history."""
 
     BORDER_TITLE = "Payload"
@@ -249,19 +220,19 @@ class PayloadTester(Vertical):
             self._stash()
         # Workspace payloads first, each group in the order given.
         ordered = [p for p in payloads if p.origin == "workspace"] + [p for p in payloads if p.origin != "workspace"]
-        if same and self._key is not None and self._key not in {_payload_key(p) for p in ordered}:
+        if same and self._key is not None and self._key not in {payload_key(p) for p in ordered}:
             current = self._by_key.get(self._key)
             if current is not None and self._edited:
                 ordered.append(current)  # its file went away: keep the edited text reachable
         self._hook, self._trigger = hook, trigger
         self._payloads = ordered
-        self._by_key = {_payload_key(p): p for p in ordered}
+        self._by_key = {payload_key(p): p for p in ordered}
 
         picker = self.query_one("#tester-picker", Select)
         picker.display = bool(ordered)
         if ordered:
             with picker.prevent(Select.Changed):
-                picker.set_options([(_payload_label(p), _payload_key(p)) for p in ordered])
+                picker.set_options([(payload_label(p), payload_key(p)) for p in ordered])
         saved = self._just_saved(hook, ordered) if same else None
         if saved is not None:
             self._stash()  # the text stays with the payload it was edited from, as always
@@ -270,7 +241,7 @@ class PayloadTester(Vertical):
             self._select(self._key)
         else:
             wanted = self._selected.get(hook)
-            self._load(wanted if wanted in self._by_key else _default_key(ordered))
+            self._load(wanted if wanted in self._by_key else default_key(ordered))
         if not same:
             self._show_last_result()
             self._refresh_history()
@@ -293,7 +264,7 @@ class PayloadTester(Vertical):
         for payload in payloads:
             if payload.origin == "workspace" and payload.path.parent.name == hook and payload.path.stem == name:
                 self._saved_name = None
-                key = _payload_key(payload)
+                key = payload_key(payload)
                 return key if key != self._key else None
         return None
 
@@ -430,7 +401,7 @@ class PayloadTester(Vertical):
         if key is None:
             original = "{}\n"
         else:
-            original, problem = _read_payload_text(self._by_key[key])
+            original, problem = read_payload_text(self._by_key[key])
         text = self._texts.get((self._hook or "", key or ""), original)
         self._original = original
         self._edited = text != original
@@ -541,93 +512,11 @@ class PayloadTester(Vertical):
         else:
             self._show("payload")
 
-    def action_toggle_history(self) -> None:
-        if self._view == "history":
-            self._show("result" if self._last.get(self._hook or "") else "payload")
-        else:
-            self._refresh_history()
-            self._show("history")
-
     def action_toggle_run_on_save(self) -> None:
         self._run_on_save = not self._run_on_save
         self._update_subtitle()
         self.post_message(RunOnSaveToggled(self._run_on_save))
         self.notify(f"Run on save: {'on' if self._run_on_save else 'off'}")
-
-    def action_save_payload(self) -> None:
-        if self._hook is None:
-            self.notify("Open a hook first (hook list, enter).", severity="warning")
-            return
-        parsed = self.current_payload()
-        if parsed is None:
-            return
-        _, payload = parsed
-        hook = self._hook
-        current = self._by_key.get(self._key) if self._key else None
-        initial = current.path.stem if current is not None and current.origin == "workspace" else ""
-
-        def chosen(answer: str | None) -> None:
-            if answer is None:
-                return
-            name = answer.removesuffix(".json")
-            self._saved_name = (hook, name)
-            existing = [
-                p for p in self._payloads
-                if p.origin == "workspace" and p.path.parent.name == hook and p.path.stem == name
-            ]
-            if not existing:
-                self.post_message(PayloadSaveRequested(hook, name, payload))
-                return
-
-            def confirmed(yes: bool | None) -> None:
-                if yes:
-                    self.post_message(PayloadSaveRequested(hook, name, payload, overwrite=True))
-
-            self.app.push_screen(
-                ConfirmDialog("Overwrite payload", f"payloads/{hook}/{name}.json exists. Replace it with this payload?",
-                              confirm_label="Overwrite", cancel_label="Keep it"),
-                confirmed,
-            )
-
-        self.app.push_screen(
-            TextPromptDialog("Save payload", f"Save this payload of {hook} as payloads/{hook}/<name>.json", initial,
-                             validator=check_payload_name),
-            chosen,
-        )
-
-    def action_compare_latest(self) -> None:
-        if self._hook is None:
-            return
-        runs = self.history.for_hook(self._hook)
-        if len(runs) < 2:
-            self.notify(f"Run {self._hook} twice to compare results.", severity="warning")
-            return
-        self._open_compare(runs[1], runs[0])
-
-    def _open_compare(self, older: RunRecord, newer: RunRecord) -> None:
-        text = RunHistory.compare(older, newer)
-        title = f"{newer.hook}: {older.label} → {newer.label}"
-        self.app.push_screen(TextViewDialog(title, text, language="diff"))
-
-    @on(RunHistoryTable.Rerun)
-    def _rerun(self, event: RunHistoryTable.Rerun) -> None:
-        event.stop()
-        if 0 <= event.row < len(self._history_rows):
-            record = self._history_rows[event.row]
-            self._result_wanted = True
-            self.post_message(RunRequested(record.hook, record.payload, record.payload_name))
-
-    @on(RunHistoryTable.Compare)
-    def _compare(self, event: RunHistoryTable.Compare) -> None:
-        event.stop()
-        if not 0 <= event.row < len(self._history_rows):
-            return
-        record = self._history_rows[event.row]
-        older = self.history.previous(record.hook, record)
-        if older is None:
-            self.notify(f"{record.run_id} is the oldest run kept: nothing to compare with.", severity="warning")
-            return
-        self._open_compare(older, record)
 
     # -- rendering ----------------------------------------------------------------------------------
 
@@ -688,23 +577,3 @@ class PayloadTester(Vertical):
         self.query_one("#tester-result", VerticalScroll).scroll_home(animate=False)
         self._update_status()
 
-    def _refresh_history(self) -> None:
-        table = self.query_one(RunHistoryTable)
-        # While the user reads the history, the cursor stays on its record; opened anew, it starts at the newest.
-        keep = self._view == "history" and 0 <= table.cursor_row < len(self._history_rows)
-        under_cursor = self._history_rows[table.cursor_row] if keep else None
-        self._history_rows = self.history.for_hook(self._hook) if self._hook else []
-        table.clear()
-        colours = self.app.theme_variables
-        for record in self._history_rows:
-            when = time.strftime("%H:%M:%S", time.localtime(record.at))
-            ok = record.status == "success"
-            status = Text("✔ success" if ok else "✘ error", style=colours.get("success" if ok else "error", ""))
-            # Text, not str: a DataTable reads str cells as markup, and names are the user's.
-            table.add_row(
-                when, Text(record.payload_name), status, format_ms(record.duration_ms), Text(record.run_id)
-            )
-        for row, record in enumerate(self._history_rows):
-            if record is under_cursor:
-                table.move_cursor(row=row, animate=False)
-                break
