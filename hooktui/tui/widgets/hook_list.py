@@ -17,16 +17,8 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from hooktui.core.triggers import Trigger
-from hooktui.core.workspace import NAME_PATTERN, deployed_name
-from hooktui.tui.dialogs import ConfirmDialog, NewHookDialog, TextPromptDialog
-from hooktui.tui.messages import (
-    HookCreateRequested,
-    HookDeleteRequested,
-    HookOpenRequested,
-    HookRenameRequested,
-    HookToggleRequested,
-)
+from hooktui.tui.messages import HookOpenRequested, HookToggleRequested
+from hooktui.tui.widgets.list_dialogs import ListDialogs
 from hooktui.tui.widgets.list_rows import (  # HookRow is re-exported for app.py and remote.py, see report
     EMPTY_TEXT,
     NAME_UNKNOWN,
@@ -74,7 +66,7 @@ class HookOptions(OptionList, inherit_bindings=False):
             self.action_select()
 
 
-class HookList(Vertical):
+class HookList(ListDialogs, Vertical):
     """The workspace's hooks. The App calls `set_rows`, `update_row` and `select`; the list posts
     HookOpenRequested, HookCreateRequested, HookRenameRequested, HookDeleteRequested (already
     confirmed) and HookToggleRequested."""
@@ -486,22 +478,6 @@ highlighted hook. The tenant keys (diff, push, pull, refresh...) are listed unde
         self._rebuild()
         self._announce_width()
 
-    def name_problem(self, name: str, current: str | None = None) -> str | None:
-        """Why `name` cannot be a hook's name here (None if it can). `current` is the hook being
-        renamed, which may keep its own name."""
-        if not name:
-            return "type a name"
-        deployed = deployed_name(name)
-        if not NAME_PATTERN.fullmatch(deployed):
-            what = f"“{name}”" if deployed == name else f"“{name}” deploys as “{deployed}”, which"
-            return (
-                f"{what} is not a valid Auth0 hook name: use letters, digits, spaces and '-', "
-                f"starting and ending with a letter or digit"
-            )
-        if deployed in self._rows and deployed != current:
-            return f"a hook named “{deployed}” already exists"
-        return None
-
     def _highlighted_trigger(self) -> str | None:
         if name := self.selected:
             return self._rows[name].trigger
@@ -509,57 +485,3 @@ highlighted hook. The tenant keys (diff, push, pull, refresh...) are listed unde
         if option is not None and option.id and option.id.startswith(GROUP_PREFIX):
             return option.id.removeprefix(GROUP_PREFIX)
         return None
-
-    def action_new_hook(self) -> None:
-        def created(answer: tuple[str, str] | None) -> None:
-            if answer is not None:
-                self.post_message(HookCreateRequested(*answer))
-
-        self.app.push_screen(
-            NewHookDialog(
-                [trigger.value for trigger in Trigger],
-                self.name_problem,
-                initial_trigger=self._highlighted_trigger(),
-            ),
-            created,
-        )
-
-    def action_rename(self) -> None:
-        old = self.selected
-        if old is None or self._only_on_the_tenant(old):
-            return
-
-        def renamed(new: str | None) -> None:
-            if new is not None and new != old:
-                self.post_message(HookRenameRequested(old, new))
-
-        self.app.push_screen(
-            TextPromptDialog(
-                f"Rename {old}",
-                "New name (its files are renamed too)",
-                initial=old,
-                validator=lambda value: self.name_problem(value, current=old),
-            ),
-            renamed,
-        )
-
-    def action_delete(self) -> None:
-        name = self.selected
-        if name is None or self._only_on_the_tenant(name):
-            return
-        files = self._rows[name].delete_files
-        listing = "\n".join(f"  {path}" for path in files)
-        message = (
-            f"Delete the hook “{name}”? Both of its files go:\n\n{listing}\n\n"
-            f"hooktui cannot bring them back (git can, if they are committed)."
-        )
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.post_message(HookDeleteRequested(name))
-
-        self.app.push_screen(
-            ConfirmDialog("Delete hook", message, confirm_label="Delete", cancel_label="Keep",
-                          danger=True),
-            confirmed,
-        )
