@@ -30,7 +30,7 @@ const actionRun = require('./action_run.js');
 
 const EVENTS_FD = 3;
 // The runtime's own files: their stack frames say nothing about the user's code.
-const OWN_FILES = ['sandbox.js', 'webtask.js', 'action_run.js', 'actions_api.js', 'action_scope.js'].map((f) => path.join(__dirname, f));
+const OWN_FILES = ['sandbox.js', 'webtask.js', 'action_run.js', 'actions_api.js', 'post_login_api.js', 'action_scope.js'].map((f) => path.join(__dirname, f));
 const MAX_LINE = 16384;
 // Output after a run ended has no run to count against: this many lines per process, then one
 // notice and silence (the supervisor retires a process that goes on).

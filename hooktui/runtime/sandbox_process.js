@@ -11,7 +11,7 @@ const { spawn } = require('node:child_process');
 const SANDBOX = path.join(__dirname, 'sandbox.js');
 // What a sandbox loads of ours besides itself: the webtask contract of hooks, the event and api of
 // actions, their module scope.
-const SANDBOX_MODULES = ['webtask.js', 'action_run.js', 'actions_api.js', 'action_scope.js'].map((f) => path.join(__dirname, f));
+const SANDBOX_MODULES = ['webtask.js', 'action_run.js', 'actions_api.js', 'post_login_api.js', 'action_scope.js'].map((f) => path.join(__dirname, f));
 const TIMEOUT_MESSAGE = 'Request to Webtask exceeded allowed execution time';
 const MAX_LINE = 16384;
 // A sandbox's own V8, code and libraries take this much memory before any hook allocates:
