@@ -9,6 +9,7 @@ import asyncio
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from test_executor import CE, HookFolder, with_client
 
+import hooktui.runtime as runtime_package
 from hooktui.runtime.executor import Executor
 
 DENIED = "error:ERR_ACCESS_DENIED"
@@ -88,6 +90,36 @@ async def test_a_hook_cannot_read_the_workspace_or_home(folder):
     out = attempts(result)
     for p in paths:
         assert out[p] == DENIED, (p, out[p][:80])
+
+
+def sandbox_modules(entry: Path) -> set[str]:
+    """The runtime's files a sandbox loads: sandbox.js and every local require, followed through."""
+    seen: set[str] = set()
+    todo = [entry]
+    while todo:
+        path = todo.pop()
+        if path.name in seen:
+            continue
+        seen.add(path.name)
+        todo.extend(path.parent / name for name in re.findall(r"require\('\./([\w.]+\.js)'\)", path.read_text()))
+    return seen
+
+
+async def test_a_hook_reads_only_the_runtime_files_its_sandbox_loads(folder):
+    """The supervisor's side (runner.js, sandbox_process.js, the Python executor) stays closed to a
+    hook; the sandbox's own modules are on its read allow-list because it loads them, and no other
+    file of the runtime is."""
+    runtime = Path(runtime_package.__file__).parent
+    files = sorted(p for p in runtime.iterdir() if p.is_file())
+    loaded = sandbox_modules(runtime / "sandbox.js")
+    assert {"sandbox.js", "action_run.js", "actions_api.js", "post_login_api.js", "webtask.js"} <= loaded
+    folder.add("reads-files")
+    async with Executor(folder.workspace(), timeout=5) as ex:
+        result = await ex.run("reads-files", with_client("c", paths=[str(p) for p in files]))
+    out = attempts(result)
+    readable = {p.name for p in files if out[str(p)] != DENIED}
+    assert readable == loaded, {p.name: out[str(p)][:60] for p in files}
+    assert {"runner.js", "sandbox_process.js", "executor.py"}.isdisjoint(readable)
 
 
 # -- signals ----------------------------------------------------------------------------------
