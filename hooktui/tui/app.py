@@ -18,8 +18,7 @@ from typing import Any
 
 from textual import on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.containers import Container, Vertical
+from textual.containers import Container
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header
@@ -37,10 +36,12 @@ from hooktui.runtime.executor import Executor
 from hooktui.tui import messages as m
 from hooktui.tui.dialogs import ConfirmDialog, TextViewDialog
 from hooktui.tui.editing import HookEdits
+from hooktui.tui.help import HelpScreen, help_markdown
 from hooktui.tui.keys import ANY_SCREEN, GLOBAL_BINDINGS
 from hooktui.tui.layout import PANE_KEYS, PANE_TITLES, PANES, ConsoleFooter, FlashLine, PaneBar, plan_layout
 from hooktui.tui.runs import Notice, Reloaded, RunController, RunSkipped
 from hooktui.tui.tenant import TenantController
+from hooktui.tui.watching import DiskChanges
 from hooktui.tui.widgets.editor import HookEditor
 from hooktui.tui.widgets.hook_list import HookList, HookRow
 from hooktui.tui.widgets.log_stream import LogStream
@@ -50,33 +51,6 @@ GLOBAL_ACTIONS = {binding.action.split("(")[0] for binding in GLOBAL_BINDINGS}
 
 
 # Private messages: a worker's news for the App's own handlers.
-
-class HelpScreen(Screen[None]):
-    """F1: what the focused pane does and every key that works there now."""
-
-    BINDINGS = [Binding("escape,f1,q", "app.pop_screen", "Close", id="help.close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; background: $background 60%; }
-    HelpScreen > Vertical { width: 90%; max-width: 100; height: 90%; border: round $accent;
-        background: $surface; padding: 1 2; }
-    HelpScreen Static { width: 1fr; }
-    """
-
-    def __init__(self, title: str, body: str) -> None:
-        super().__init__()
-        self._title = title
-        self._body = body
-
-    def compose(self) -> ComposeResult:
-        from textual.containers import VerticalScroll
-        from textual.widgets import Markdown
-
-        with Vertical() as box:
-            box.border_title = self._title
-            box.border_subtitle = "esc closes"
-            with VerticalScroll():
-                yield Markdown(self._body)
-
 
 class HooktuiApp(App[None]):
     """hooktui's console."""
@@ -120,6 +94,7 @@ class HooktuiApp(App[None]):
         self.tenant = TenantController(self, credentials)
         self.runs = RunController(self, executor)
         self.edits = HookEdits(self)
+        self.disk = DiskChanges(self)
         self.notes = notes  # lines for the log at start (what the demo has set up, and what to try)
         self._theme_errors: list[Any] = []
         self._load_themes()
@@ -340,31 +315,7 @@ class HooktuiApp(App[None]):
         return sorted(self._themes)
 
     def action_help(self) -> None:
-        pane = self._pane(self.active_pane)
-        lines = [f"## {PANE_TITLES[self.active_pane]}", "", getattr(pane, "HELP", ""), "",
-                 "| key | does | binding id |", "|---|---|---|"]
-        seen = set()
-        for node in [self.focused, *(self.focused.ancestors_with_self if self.focused else [])]:
-            if node is None:
-                continue
-            for binding in getattr(node, "BINDINGS", []):
-                if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
-                    continue
-                seen.add(binding.action)
-                keys = self._key_for(binding.id, binding.key)
-                lines.append(f"| `{keys}` | {binding.description} | `{binding.id or '-'}` |")
-        lines += ["", "## Everywhere (also while typing)", "", "| key | does | binding id |", "|---|---|---|"]
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            lines.append(f"| `{self._key_for(binding.id, binding.key)}` | {binding.description} | `{binding.id}` |")
-        lines += ["| `ctrl+p` | command palette: every action (hook, editor, payload, log, tenant, view, theme) | - |",
-                  "", "Each global action has an F-key and an alt key: terminals keep some for themselves "
-                  "(VS Code's F1, F5, F6, ctrl+p; Windows Terminal's alt+enter). If your terminal sends no alt "
-                  "(macOS Terminal: Settings, Profiles, Keyboard, *Use Option as Meta key*), the F-keys and "
-                  "`ctrl+p` reach every action.", "",
-                  "Keys can be remapped by binding id in the `[keys]` table of "
-                  f"`{user_config_dir(self.env) / 'config.toml'}`, e.g. `\"app.focus_log\" = \"f6,ctrl+l\"`."]
-        self.push_screen(HelpScreen(f"Help · {PANE_TITLES[self.active_pane]}", "\n".join(lines)))
+        self.push_screen(HelpScreen(f"Help · {PANE_TITLES[self.active_pane]}", help_markdown(self)))
 
     def get_system_commands(self, screen: Screen[Any]) -> Any:
         from hooktui.tui.commands import console_commands
@@ -572,88 +523,7 @@ class HooktuiApp(App[None]):
         self._files_changed(message.paths)
 
     def _files_changed(self, paths: list[str]) -> None:
-        if self.workspace is None:
-            self._open_workspace()
-            return
-        fresh = []
-        for p in paths:
-            key = str(Path(p).resolve())
-            if self.edits.is_own_echo(key):
-                continue  # our own save: already handled
-            fresh.append(key)
-        if not fresh:
-            return
-        before = {h.deployed_name for h in self.workspace.hooks}
-        try:
-            self.workspace.reload()
-        except WorkspaceError as e:
-            self.log_buffer.add("error", "validation", str(e))
-            return
-        after = {h.deployed_name for h in self.workspace.hooks}
-        self.tenant.recompute()  # the sync status follows the files, against the last fetch
-        for name in sorted(after - before):
-            self.log_buffer.add("info", "watch", f"{name} appeared on disk", hook=name)
-        for name in sorted(before - after):
-            self.log_buffer.add("info", "watch", f"{name} is gone from disk", hook=name)
-            self.forget_hook(name)
-        for problem in self.workspace.problems:
-            if str(Path(self.root, problem.file).resolve()) in fresh:
-                self.log_buffer.add("error" if problem.severity == "error" else "warn", "validation", str(problem),
-                                    hook=problem.hook or "")
-        touched = set()
-        for hook in self.workspace.hooks:
-            files = {str(Path(f).resolve()) for f in (hook.script_path, hook.meta_path) if f is not None}
-            if files & set(fresh):
-                touched.add(hook.deployed_name)
-        # The executor first: Node reloads and runs while the panes below redraw.
-        for name in sorted(touched):
-            hook = self.hook_named(name)
-            if hook is not None and hook.valid:
-                self.runs.reload_hook(name, run_after=True)
-        if before == after:
-            # The same hooks: redraw only the ones whose files changed, the list stays put.
-            self._rebuild_redactor()
-            for name in touched:
-                self.update_row(name)
-        else:
-            self.refresh_rows()
-        editor = self.editor
-        if self.current is not None and self.current not in after:
-            if not editor.dirty:
-                self.current = None
-                editor.close()
-            else:
-                self.notify(f"{self.current} was deleted on disk; your unsaved buffer is kept (ctrl+s writes it back)",
-                            severity="warning", timeout=12)
-        hook = self.hook_named(self.current) if self.current in touched else None
-        if hook is not None:
-            def refresh_editor(hook: Hook = hook) -> None:
-                if self.workspace is None or self.editor.hook != hook.deployed_name:
-                    return
-                if hook.script_path is not None and str(hook.script_path.resolve()) in fresh:
-                    try:
-                        self.editor.disk_changed("script", self.workspace.raw_script(hook))
-                    except (OSError, WorkspaceError):
-                        pass
-                if str(Path(hook.meta_path).resolve()) in fresh:
-                    self.editor.disk_changed("meta", self.edits.masked_meta(hook))
-                    self.edits.show_meta_problems(hook)
-
-            if hook.deployed_name in self.runs.running:
-                # Re-highlighting the buffer costs a frame: the run-on-save result goes first,
-                # unless the run takes long (a hook that hangs), then the editor does not wait.
-                done = False
-
-                def once() -> None:
-                    nonlocal done
-                    if not done:
-                        done = True
-                        refresh_editor()
-
-                self.runs.after_run(hook.deployed_name, once)
-                self.set_timer(0.15, once)
-            else:
-                refresh_editor()
+        self.disk.changed(paths)
 
     # -- the tenant (hooktui.tui.tenant does the work) ---------------------------------------
 
