@@ -144,7 +144,8 @@ function actionError(e, tools) {
   return { name, message: String(err.message), stack, code: typeof err.code === 'string' ? err.code : undefined };
 }
 
-function startAction(m) {
+// `line`: the request as it came, when there is one (the warm-up run has none).
+function startAction(m, line) {
   const action = sb.assigned;
   sb.lastRunId = m.id;
   const startedAt = process.hrtime.bigint();
@@ -180,13 +181,20 @@ function startAction(m) {
   if (scope.error) return finishAction(ctx, scope.error);
   let handler;
   let event;
+  let secrets;
   try {
     handler = actionsApi.handlerOf(scope.module.exports, action.trigger, m.entrypoint, tools.Error);
-    event = tools.parse(JSON.stringify(m.event === undefined ? {} : m.event));
+    // The event and secrets are made in the action's realm. Parsing the request line there once
+    // costs less than copying them over (stringify + parse: ~20 µs of a post-login run); the
+    // sandbox's own parse of the line still decides everything else about the run.
+    const inRealm = line === undefined ? null : tools.parse(line);
+    event = inRealm === null ? tools.parse(JSON.stringify(m.event === undefined ? {} : m.event))
+      : inRealm.event === undefined ? tools.parse('{}') : inRealm.event;
+    secrets = inRealm === null ? tools.parse(JSON.stringify(m.secrets || {})) : inRealm.secrets || tools.parse('{}');
   } catch (e) {
     return finishAction(ctx, e);
   }
-  if (event !== null && typeof event === 'object') event.secrets = tools.parse(JSON.stringify(m.secrets || {}));
+  if (event !== null && typeof event === 'object') event.secrets = secrets;
   state.warnings.push(...actionsApi.eventWarnings(action.trigger, event));
   let promise;
   try {

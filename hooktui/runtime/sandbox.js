@@ -272,13 +272,13 @@ function prepareSpare() {
   }
 }
 
-function start(m) {
+function start(m, line) {
   if (assigned === null) {
     send({ type: 'result', id: m.id, envelope: { status: 'error', data: { message: 'hooktui: no hook assigned to this sandbox' } },
       durationMs: 0, warnings: [], logsDropped: 0, location: null });
     return;
   }
-  if (assigned.kind === 'action') return actionRun.startAction(m);
+  if (assigned.kind === 'action') return actionRun.startAction(m, line);
   lastRunId = m.id;
   let prepared = spare;
   spare = null;
@@ -593,7 +593,7 @@ function onRequest(line) {
   } catch (e) {
     return;
   }
-  if (m.op === 'run') start(m);
+  if (m.op === 'run') start(m, line);
   else if (m.type === 'assign') {
     assigned = m.hook;
     // The actions modules load now, while the sandbox waits for its first run.
