@@ -139,9 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Here, not at the top: the tenant commands bring httpx and tenacity, which a module that only
     # imports main (the console's start-up, tests) should not pay for.
-    from hooktui.cli import sync
+    from hooktui.cli import migrate, sync
 
     sync.add_commands(command, where, as_json)
+    migrate.add_commands(command, where, as_json)
 
     command("console", cmd_console, "open the console on the workspace (what bare `hooktui` does)", [where],
             description="Open the four-pane console: hook list, editor, payload tester, log stream.")
