@@ -2,7 +2,8 @@
 actions (module scope reused, as node22 does; and a fresh scope per run); what a hot reload costs
 now that every hook version gets a sandbox process of its own (the save -> result time, and
 the memory of the supervisor and its sandboxes over many reloads). Prints figures; never fails
-on a slow machine.
+on a slow machine. CPU µs/run: user + system time of Python, the supervisor and its sandboxes
+over the sequential runs (Linux), which a shared machine disturbs less than wall time.
 
     python bench/executor.py [--runs 5000] [--spawn-runs 100] [--reloads 1000] [--pause 0.15]
 """
@@ -79,6 +80,38 @@ process.stdin.on('end', async () => {
 """
 
 
+def tree_cpu() -> float | None:
+    """User + system CPU seconds of this process and all its descendants alive now (the supervisor
+    and its sandboxes), from /proc; None where there is no /proc. Less noisy than wall time on a
+    shared machine."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        children: dict[int, list[tuple[int, float]]] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            children.setdefault(int(fields[1]), []).append((int(entry), (int(fields[11]) + int(fields[12])) / tick))
+    except (OSError, ValueError):
+        return None
+    times = os.times()
+    total = times.user + times.system
+    todo = [os.getpid()]
+    while todo:
+        for pid, cpu in children.get(todo.pop(), []):
+            total += cpu
+            todo.append(pid)
+    return total
+
+
+def cpu_per_run_us(before: float | None, after: float | None, runs: int) -> float:
+    return float("nan") if before is None or after is None else (after - before) / runs * 1e6
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
@@ -98,12 +131,14 @@ async def warm(ws: Workspace, runs: int) -> dict[str, float]:
         for _ in range(300):
             await ex.run("bench", PAYLOAD)
         latencies = []
+        cpu_before = tree_cpu()
         started = time.perf_counter()
         for _ in range(runs):
             t = time.perf_counter()
             result = await ex.run("bench", PAYLOAD)
             latencies.append((time.perf_counter() - t) * 1000)
         sequential = runs / (time.perf_counter() - started)
+        cpu = cpu_per_run_us(cpu_before, tree_cpu(), runs)
         assert result.ok, result.error_message
         in_flight_latencies: list[float] = []
 
@@ -120,6 +155,7 @@ async def warm(ws: Workspace, runs: int) -> dict[str, float]:
         "p50": statistics.median(latencies),
         "p99": percentile(latencies, 0.99),
         "rate": sequential,
+        "cpu": cpu,
         "p50_100": statistics.median(in_flight_latencies),
         "p99_100": percentile(in_flight_latencies, 0.99),
         "rate_100": parallel,
@@ -132,12 +168,14 @@ async def warm_actions(spec: ActionSpec, event: dict, runs: int, *, fresh_scope:
             result = await ex.run_action(spec, event, fresh_scope=fresh_scope)
         assert result.ok and result.warnings == [], (result.error, result.warnings)
         latencies = []
+        cpu_before = tree_cpu()
         started = time.perf_counter()
         for _ in range(runs):
             t = time.perf_counter()
             await ex.run_action(spec, event, fresh_scope=fresh_scope)
             latencies.append((time.perf_counter() - t) * 1000)
         sequential = runs / (time.perf_counter() - started)
+        cpu = cpu_per_run_us(cpu_before, tree_cpu(), runs)
         in_flight: list[float] = []
 
         async def timed() -> None:
@@ -149,7 +187,7 @@ async def warm_actions(spec: ActionSpec, event: dict, runs: int, *, fresh_scope:
         for _ in range(runs // 100):
             await asyncio.gather(*[timed() for _ in range(100)])
         parallel = (runs // 100 * 100) / (time.perf_counter() - started)
-    return {"p50": statistics.median(latencies), "p99": percentile(latencies, 0.99), "rate": sequential,
+    return {"p50": statistics.median(latencies), "p99": percentile(latencies, 0.99), "rate": sequential, "cpu": cpu,
             "p50_100": statistics.median(in_flight), "p99_100": percentile(in_flight, 0.99), "rate_100": parallel}
 
 
@@ -260,10 +298,10 @@ def print_actions(a: dict[str, float], a_fresh: dict[str, float], a_pl: dict[str
                   a_spawn: dict[str, float], edits: dict[str, float], args: argparse.Namespace) -> None:
     print()
     print("actions, credentials-exchange setting one claim (post-login: the Test tab's default event, 3.5 KB)")
-    print(f"{'':40} {'p50 ms':>8} {'p99 ms':>8} {'runs/s':>9}")
+    print(f"{'':40} {'p50 ms':>8} {'p99 ms':>8} {'runs/s':>9} {'CPU µs/run':>11}")
     for label, m in (("action, module scope reused", a), ("action, fresh scope per run", a_fresh),
                      ("post-login action, default event", a_pl)):
-        print(f"{label + ', sequential':40} {m['p50']:8.3f} {m['p99']:8.3f} {m['rate']:9.0f}")
+        print(f"{label + ', sequential':40} {m['p50']:8.3f} {m['p99']:8.3f} {m['rate']:9.0f} {m['cpu']:11.0f}")
         print(f"{label + ', 100 in flight':40} {m['p50_100']:8.3f} {m['p99_100']:8.3f} {m['rate_100']:9.0f}")
     for label, sp in (("naive", a_naive), ("curated", a_spawn)):
         print(f"{'action, spawn per run (' + label + ' env)':40} {sp['p50']:8.3f} {sp['p99']:8.3f} {sp['rate']:9.1f}")
@@ -295,8 +333,8 @@ def main() -> None:
         r = asyncio.run(reloads_and_memory(ws, args.reloads, args.pause))
         actions = measure_actions(ws, args)
     print(f"executor benchmark (Node {find_node()}), small credentials-exchange payload")
-    print(f"{'':40} {'p50 ms':>8} {'p99 ms':>8} {'runs/s':>9}")
-    print(f"{'warm, sequential':40} {w['p50']:8.3f} {w['p99']:8.3f} {w['rate']:9.0f}")
+    print(f"{'':40} {'p50 ms':>8} {'p99 ms':>8} {'runs/s':>9} {'CPU µs/run':>11}")
+    print(f"{'warm, sequential':40} {w['p50']:8.3f} {w['p99']:8.3f} {w['rate']:9.0f} {w['cpu']:11.0f}")
     print(f"{'warm, 100 in flight':40} {w['p50_100']:8.3f} {w['p99_100']:8.3f} {w['rate_100']:9.0f}")
     for label, sp in (("spawn per run (naive env)", naive), ("spawn per run (curated env)", s)):
         print(f"{label + ', sequential':40} {sp['p50']:8.3f} {sp['p99']:8.3f} {sp['rate']:9.1f}")
