@@ -178,12 +178,16 @@ class Conversion {
       const lines = this.outcome(call);
       const container = ancestors[ancestors.length - 3];
       const ends = lines.length && lines[lines.length - 1].startsWith('throw ');
-      if (!ends && statement !== last) lines.push('return;');
-      const indent = this.indentAt(statement.start);
       const inBlock = container && (container.type === 'BlockStatement' || container.type === 'Program' || container.type === 'SwitchCase');
+      const siblings = inBlock ? (container.body || container.consequent) : [];
+      const next = siblings[siblings.indexOf(statement) + 1];
+      const returnsNext = next && next.type === 'ReturnStatement' && !next.argument;
+      if (!ends && statement !== last && !returnsNext) lines.push('return;');
+      const indent = this.indentAt(statement.start);
+      const ownLine = /^[ \t]*$/.test(this.src.slice(this.src.lastIndexOf('\n', statement.start - 1) + 1, statement.start));
       let text;
-      if (!lines.length) text = '// (the hook called cb() here: the action ends by returning)';
-      else if (inBlock) text = lines.join(`\n${indent}`);
+      if (!lines.length) text = '/* the hook called cb() here: the action ends by returning */';
+      else if (inBlock) text = lines.join(ownLine ? `\n${indent}` : ' ');
       else text = `{ ${lines.join(' ')} }`;
       this.outer.push({ start: statement.start, end: statement.end, text });
     }
@@ -341,7 +345,7 @@ class Conversion {
     walk(this.fn.body, (node, ancestors) => {
       const target = node.type === 'AssignmentExpression' ? node.left : node.type === 'UpdateExpression' ? node.argument : null;
       if (!target || target.type !== 'Identifier' || !top.has(target.name)) return;
-      if (declaringScope(target.name, [this.fn, ...ancestors]) !== ast) return;
+      if (declaringScope(target.name, [this.fn, ...ancestors])) return; // a local of the handler
       this.note(node, target.name, 'The hook keeps data across executions in a module variable: "Actions cannot persist data across executions."',
         'Use api.cache for data that may be lost (15 minutes by default), or your own store.');
     });
