@@ -1,7 +1,9 @@
-"""The payload tester pane: pick and edit the JSON payload of the open hook, ask the App to run it,
-and read the result (envelope, warnings, error, console output), the run history and its diffs.
+"""The payload tester pane: pick and edit the JSON payload of the open hook (or the event of an
+action or of a trigger's flow), ask the App to run it, and read the result (a hook's envelope, an
+action's outcome and `api` calls, a flow's steps; warnings, error, console), the history and diffs.
 
-It never runs anything itself: it posts RunRequested and the App answers with show_result()."""
+It never runs anything itself: it posts RunRequested (hooks) or ActionRunRequested (actions, flows)
+and the App answers with show_result() or show_action_result()."""
 
 from __future__ import annotations
 
@@ -10,23 +12,22 @@ from typing import Any, ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Select, Static, Tab, Tabs, TextArea
 
+from hooktui.core.action_results import ActionResult, FlowResult
 from hooktui.core.payloads import PayloadError, SamplePayload, parse_payload
 from hooktui.core.results import RunResult
 from hooktui.core.runhistory import RunHistory, RunRecord
 from hooktui.tui.keys import KeySafeTextArea
-from hooktui.tui.messages import RunOnSaveToggled, RunRequested
-from hooktui.tui.widgets.result_view import (
-    console_content,
-    envelope_content,
-    error_content,
-    status_line,
-    warnings_content,
+from hooktui.tui.messages import RunOnSaveToggled
+from hooktui.tui.widgets.run_history_view import COLUMNS, RunHistoryTable
+from hooktui.tui.widgets.run_result_view import (
+    AnyResult,
+    ResultView,
+    result_status_line,
 )
-from hooktui.tui.widgets.run_history_view import RunHistoryTable
 from hooktui.tui.widgets.tester_history import TesterHistory
 from hooktui.tui.widgets.tester_payloads import (  # check_payload_name: re-exported for importers
     check_payload_name,
@@ -36,6 +37,7 @@ from hooktui.tui.widgets.tester_payloads import (  # check_payload_name: re-expo
     read_payload_text,
 )
 from hooktui.tui.widgets.tester_save import PayloadSaving
+from hooktui.tui.widgets.tester_target import Target
 
 __all__ = ["VIEWS", "WIDE", "PayloadTester", "check_payload_name"]
 
@@ -49,7 +51,8 @@ VIEWS = ("payload", "result", "history")
 
 
 class PayloadTester(TesterHistory, PayloadSaving, Vertical):
-    """Edit a payload, run it through the App, read the result and the history."""
+    """Edit a hook's payload or an action's (or flow's) event, run it through the App, read the
+    result and the history."""
 
     BORDER_TITLE = "Payload"
     HELP = (
@@ -61,7 +64,11 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
         "switches between the payload and the result. `ctrl+l` lists this hook's runs (enter re-runs "
         "one, `c` compares it with the run before); `ctrl+d` compares the last two results. `ctrl+s` "
         "saves the payload into the workspace. `ctrl+t` switches **run on save**: every reload of the "
-        "hook re-runs the current payload. Edits are kept per hook and payload for the whole session."
+        "hook re-runs the current payload. Edits are kept per hook and payload for the whole session. "
+        "An **action** or a trigger's **flow** opens with its events instead (the action's own, the "
+        "workspace's for the trigger, then the samples): the result says what the application gets "
+        "(claims, metadata, a denial, a redirect), the `api` calls in order and, for a flow, each "
+        "action's step and the ones a deny or a failure kept from running."
     )
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -97,27 +104,29 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
     def __init__(self, *, history_limit: int = 50, id: str = "tester", classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.history = RunHistory(history_limit)
-        self._hook: str | None = None
-        self._trigger = ""
+        self._target: Target | None = None
         self._payloads: list[SamplePayload] = []
         self._by_key: dict[str, SamplePayload] = {}
         self._key: str | None = None  # the payload in the editor
         self._original = ""  # its text on disk when loaded: the editor differs -> edited
         self._edited = False
-        self._texts: dict[tuple[str, str], str] = {}  # (hook, payload key) -> edited text
-        self._selected: dict[str, str] = {}  # hook -> payload key last in the editor
-        self._last: dict[str, RunResult] = {}  # hook -> its latest result, shown when it comes back
+        # Kept per target key, (kind, name): a hook and an action of one name are two items.
+        self._texts: dict[tuple[tuple[str, str], str], str] = {}  # (target, payload key) -> edited text
+        self._selected: dict[tuple[str, str], str] = {}  # target -> payload key last in the editor
+        self._last: dict[tuple[str, str], AnyResult] = {}  # target -> its latest result
         self._history_rows: list[RunRecord] = []
         self._run_on_save = False
         self._busy = False
-        self._busy_hook: str | None = None
+        self._busy_target: Target | None = None
         self._spin = 0
         self._view = "payload"
         self._result_wanted = False  # the user ran from here: show the result when it comes
         self._ready = False
-        self._pending_hook: tuple[str, str, list[SamplePayload]] | None = None
+        self._pending: tuple[Target, list[SamplePayload]] | None = None  # set before mount
         self._problem = ""
-        self._saved_name: tuple[str, str] | None = None  # (hook, name) asked to be saved: select it once listed
+        self._blocked = ""  # the problem line Run last wrote (an empty flow): cleared once it can run
+        # (target, name) asked to be saved: selected once the App lists it.
+        self._saved_name: tuple[tuple[str, str], str] | None = None
 
     # -- composition ------------------------------------------------------------------------------
 
@@ -141,29 +150,22 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
                 yield KeySafeTextArea.code_editor("", language=None, theme="css", id="tester-editor")
                 # Never blank (a blank entry in the list reads as a payload); hidden when there is nothing to pick.
                 yield Select[str]([("no payload", "")], allow_blank=False, compact=True, id="tester-picker")
-            with VerticalScroll(id="tester-result"):
-                yield Static("no run yet: ctrl+r runs the payload", id="result-empty")
-                yield Static(id="result-warnings")
-                yield Static(id="result-error")
-                yield Static(id="result-envelope")
-                yield Static(id="result-console")
+            yield ResultView(id="tester-result")
             yield RunHistoryTable(id="tester-history", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one(RunHistoryTable)
-        table.add_columns("time", "payload", "status", "duration", "run")
-        for part in ("warnings", "error", "envelope", "console"):
-            self.query_one(f"#result-{part}", Static).display = False
+        table.add_columns(*COLUMNS)
         self._spinner = self.set_interval(0.1, self._tick, pause=True)
         self._ready = True
         self._apply_layout()
         self._update_status()
         self._update_subtitle()
         self.call_after_refresh(self._enable_highlighting)
-        if self._pending_hook is not None:
-            hook, trigger, payloads = self._pending_hook
-            self._pending_hook = None
-            self.set_hook(hook, trigger, payloads)
+        if self._pending is not None:
+            target, payloads = self._pending
+            self._pending = None
+            self._open(target, payloads)
 
     def _enable_highlighting(self) -> None:
         self.query_one("#tester-editor", TextArea).language = "json"
@@ -185,7 +187,13 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
 
     @property
     def hook(self) -> str | None:
-        return self._hook
+        """The open hook's name; None when the pane holds an action, a flow or nothing."""
+        return self._target.name if self._target is not None and self._target.kind == "hook" else None
+
+    @property
+    def target(self) -> tuple[str, str] | None:
+        """What the pane holds: ("hook" | "action" | "flow", name; a flow's name is its trigger)."""
+        return self._target.key if self._target is not None else None
 
     @property
     def view(self) -> str:
@@ -212,10 +220,33 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
     def set_hook(self, hook: str, trigger: str, payloads: list[SamplePayload]) -> None:
         """Show `hook`, whose payloads are `payloads`. Called again for the same hook, it only
         refreshes the list (after a save): what is in the editor stays."""
+        self._open(Target("hook", hook, trigger), payloads)
+
+    def set_action(self, name: str, trigger: str, events: list[SamplePayload]) -> None:
+        """Show the action `name` of `trigger`, whose events are `events` (the action's own, the
+        workspace's for the trigger, then the samples: hooktui.core.payloads.action_events)."""
+        self._open(Target("action", name, trigger), events)
+
+    def set_flow(self, trigger: str, actions: list[str], events: list[SamplePayload]) -> None:
+        """Show the flow of `trigger`: `actions` are its bound actions in binding order. Called
+        again for the same trigger (a bind, a reorder, a save), it keeps what is in the editor."""
+        self._open(Target("flow", trigger, trigger, tuple(actions)), events)
+
+    def set_payloads(self, payloads: list[SamplePayload]) -> None:
+        """The open item's payloads changed (one was saved): refresh the list, keep the editor, and
+        select a payload this pane just asked to save."""
+        if self._target is not None:
+            self._open(self._target, payloads)
+        elif self._pending is not None:
+            self._pending = (self._pending[0], list(payloads))
+
+    set_events = set_payloads  # an action's or a flow's payloads are its events
+
+    def _open(self, target: Target, payloads: list[SamplePayload]) -> None:
         if not self._ready:
-            self._pending_hook = (hook, trigger, list(payloads))
+            self._pending = (target, list(payloads))
             return
-        same = hook == self._hook
+        same = self._target is not None and target.key == self._target.key
         if not same:
             self._stash()
         # Workspace payloads first, each group in the order given.
@@ -224,7 +255,8 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
             current = self._by_key.get(self._key)
             if current is not None and self._edited:
                 ordered.append(current)  # its file went away: keep the edited text reachable
-        self._hook, self._trigger = hook, trigger
+        self._target = target
+        self.border_title = target.title
         self._payloads = ordered
         self._by_key = {payload_key(p): p for p in ordered}
 
@@ -233,36 +265,30 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
         if ordered:
             with picker.prevent(Select.Changed):
                 picker.set_options([(payload_label(p), payload_key(p)) for p in ordered])
-        saved = self._just_saved(hook, ordered) if same else None
+        saved = self._just_saved(target, ordered) if same else None
         if saved is not None:
             self._stash()  # the text stays with the payload it was edited from, as always
             self._load(saved)
         elif same and (self._key in self._by_key or (self._key is None and self._edited)):
             self._select(self._key)
         else:
-            wanted = self._selected.get(hook)
+            wanted = self._selected.get(target.key)
             self._load(wanted if wanted in self._by_key else default_key(ordered))
-        if not same:
+        if same:
+            if self._problem == self._blocked and target.unrunnable() is None:
+                self._set_problem(None)  # an action was bound since: the flow can run
+        else:
             self._show_last_result()
             self._refresh_history()
         self._update_subtitle()
         self._update_status()
 
-    def set_payloads(self, payloads: list[SamplePayload]) -> None:
-        """The open hook's payloads changed (one was saved): refresh the list, keep the editor, and
-        select a payload this pane just asked to save."""
-        if self._hook is not None:
-            self.set_hook(self._hook, self._trigger, payloads)
-        elif self._pending_hook is not None:
-            hook, trigger, _ = self._pending_hook
-            self._pending_hook = (hook, trigger, list(payloads))
-
-    def _just_saved(self, hook: str, payloads: list[SamplePayload]) -> str | None:
-        if self._saved_name is None or self._saved_name[0] != hook:
+    def _just_saved(self, target: Target, payloads: list[SamplePayload]) -> str | None:
+        if self._saved_name is None or self._saved_name[0] != target.key:
             return None
         name = self._saved_name[1]
         for payload in payloads:
-            if payload.origin == "workspace" and payload.path.parent.name == hook and payload.path.stem == name:
+            if target.saved_here(payload, name):
                 self._saved_name = None
                 key = payload_key(payload)
                 return key if key != self._key else None
@@ -271,7 +297,7 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
     def set_running(self, running: bool) -> None:
         self._busy = running
         if running:
-            self._busy_hook = self._hook
+            self._busy_target = self._target
         if not self._ready:
             return
         if running:
@@ -281,10 +307,22 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
         self._update_status()
 
     def show_result(self, result: RunResult, payload_name: str, payload: Any) -> None:
-        """A run finished: add it to the history and show it if it belongs to the open hook."""
-        self.history.add(RunRecord.from_result(result, payload_name, payload))
-        self._last[result.hook] = result
-        if result.hook != self._hook or not self._ready:
+        """A hook's run finished: add it to the history and show it if it belongs to the open hook."""
+        self._finished(("hook", result.hook), result, RunRecord.from_result(result, payload_name, payload))
+
+    def show_action_result(self, result: ActionResult | FlowResult, payload_name: str, payload: Any) -> None:
+        """An action's or a trigger's flow's run finished: add it to the history (kind "action" or
+        "flow") and show it if it belongs to the open action or flow."""
+        if isinstance(result, FlowResult):
+            key, record = ("flow", result.trigger), RunRecord.from_flow_result(result, payload_name, payload)
+        else:
+            key, record = ("action", result.name), RunRecord.from_action_result(result, payload_name, payload)
+        self._finished(key, result, record)
+
+    def _finished(self, key: tuple[str, str], result: AnyResult, record: RunRecord) -> None:
+        self.history.add(record)
+        self._last[key] = result
+        if self._target is None or key != self._target.key or not self._ready:
             return
         self.set_running(False)
         self._render_result(result)
@@ -299,28 +337,35 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
             self._show("result", focus=self._focus_within())
 
     def current_payload(self) -> tuple[str, Any] | None:
-        """The payload in the editor, parsed: (name, value). None, with the error shown, when invalid."""
+        """The payload (or event) in the editor, parsed: (name, value). None, with the error shown, when invalid."""
         editor = self.query_one("#tester-editor", TextArea)
         name = self.payload_name
+        noun = self._target.noun if self._target is not None else "payload"
         try:
             payload = parse_payload(editor.text, name)
         except PayloadError as exc:
-            self._show_problem(exc, name)
+            self._show_problem(exc, name, noun)
             return None
         self._set_problem(None)
         return name, payload
 
     def request_run(self) -> bool:
         """Validate the payload and ask the App to run it; False (nothing posted) when it cannot."""
-        if self._hook is None:
-            self.notify("Open a hook first (hook list, enter).", severity="warning")
+        target = self._target
+        if target is None:
+            self.notify("Open a hook or an action first (list, enter).", severity="warning")
+            return False
+        why = target.unrunnable()
+        if why is not None:
+            self._set_problem(f"✘ {why}")
+            self._blocked = self._problem
             return False
         parsed = self.current_payload()
         if parsed is None:
             return False
         name, payload = parsed
         self._result_wanted = True
-        self.post_message(RunRequested(self._hook, payload, name))
+        self.post_message(target.run_message(payload, name))
         return True
 
     @property
@@ -331,34 +376,45 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
     def rename_hook(self, old: str, new: str) -> None:
         """The App renamed a hook: its history, edits and last result follow it."""
         self.history.rename(old, new)
-        for (hook, key) in [k for k in self._texts if k[0] == old]:
-            self._texts[(new, key)] = self._texts.pop((hook, key))
-        if old in self._selected:
-            self._selected[new] = self._selected.pop(old)
-        if old in self._last:
-            self._last[new] = self._last.pop(old)
-        if self._hook == old:
-            self._hook = new
+        before, after = ("hook", old), ("hook", new)
+        for (item, key) in [k for k in self._texts if k[0] == before]:
+            self._texts[(after, key)] = self._texts.pop((item, key))
+        if before in self._selected:
+            self._selected[after] = self._selected.pop(before)
+        if before in self._last:
+            self._last[after] = self._last.pop(before)
+        if self._target is not None and self._target.key == before:
+            self._target = Target("hook", new, self._target.trigger)
             self._update_subtitle()
 
     def forget_hook(self, hook: str) -> None:
         """The hook was deleted: drop what was kept for it."""
-        self.history.forget(hook)
-        for key in [k for k in self._texts if k[0] == hook]:
+        self._forget(("hook", hook))
+
+    def forget_action(self, name: str) -> None:
+        """The action was deleted: drop its runs, edits and last result, and close it if open."""
+        self._forget(("action", name))
+
+    def _forget(self, item: tuple[str, str]) -> None:
+        self.history.forget(item[1], item[0])
+        for key in [k for k in self._texts if k[0] == item]:
             del self._texts[key]
-        self._selected.pop(hook, None)
-        self._last.pop(hook, None)
-        if hook == self._hook:
+        self._selected.pop(item, None)
+        self._last.pop(item, None)
+        if self._target is not None and item == self._target.key:
             self._close()
+        elif self._pending is not None and self._pending[0].key == item:
+            self._pending = None
 
     def _close(self) -> None:
-        """No hook open any more: nothing of the deleted one stays on screen."""
-        self._hook, self._trigger = None, ""
+        """Nothing open any more: nothing of the deleted item stays on screen."""
+        self._target = None
         self._payloads, self._by_key, self._key = [], {}, None
         self._original, self._edited, self._result_wanted = "", False, False
         if not self._ready:
-            self._pending_hook = None
+            self._pending = None
             return
+        self.border_title = self.BORDER_TITLE
         self.query_one("#tester-picker", Select).display = False
         editor = self.query_one("#tester-editor", TextArea)
         with editor.prevent(TextArea.Changed):
@@ -373,17 +429,18 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
     # -- payload editing --------------------------------------------------------------------------
 
     def _stash(self) -> None:
-        """Keep the editor's text for (hook, payload) if the user changed it."""
-        if self._hook is None:
+        """Keep the editor's text for (target, payload) if the user changed it."""
+        if self._target is None:
             return
+        item = self._target.key
         text = self.query_one("#tester-editor", TextArea).text
-        slot = (self._hook, self._key or "")  # "": a payload with no file (the trigger has none)
+        slot = (item, self._key or "")  # "": a payload with no file (the trigger has none)
         if text != self._original:
             self._texts[slot] = text
         else:
             self._texts.pop(slot, None)
         if self._key is not None:
-            self._selected[self._hook] = self._key
+            self._selected[item] = self._key
 
     def _select(self, key: str | None) -> None:
         if key is None or key not in self._by_key:
@@ -402,19 +459,20 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
             original = "{}\n"
         else:
             original, problem = read_payload_text(self._by_key[key])
-        text = self._texts.get((self._hook or "", key or ""), original)
+        item = self._target.key if self._target is not None else ("", "")
+        text = self._texts.get((item, key or ""), original)
         self._original = original
         self._edited = text != original
         editor.load_text(text)
-        if self._hook is not None and key is not None:
-            self._selected[self._hook] = key
+        if self._target is not None and key is not None:
+            self._selected[item] = key
         self._set_problem(problem)
         self._update_subtitle()
 
     @on(Select.Changed, "#tester-picker")
     def _picked(self, event: Select.Changed) -> None:
         event.stop()
-        if event.value not in self._by_key or event.value == self._key or self._hook is None:
+        if event.value not in self._by_key or event.value == self._key or self._target is None:
             return
         self._stash()
         self._load(str(event.value))
@@ -429,10 +487,10 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
             self._update_subtitle()
         self._set_problem(None)  # the message was about text that is gone
 
-    def _show_problem(self, exc: PayloadError, name: str) -> None:
+    def _show_problem(self, exc: PayloadError, name: str, noun: str = "payload") -> None:
         where = f" {exc.line}:{exc.column}" if exc.line is not None else ""
         hint = f" — {exc.hint}" if exc.hint else ""
-        self._set_problem(f"✘ payload '{name}'{where}: {exc.message}{hint}")
+        self._set_problem(f"✘ {noun} '{name}'{where}: {exc.message}{hint}")
         editor = self.query_one("#tester-editor", TextArea)
         if exc.line is not None:
             editor.cursor_location = (exc.line - 1, max((exc.column or 1) - 1, 0))
@@ -498,7 +556,9 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
     def action_pick(self) -> None:
         self._show("payload", focus=False)
         if not self._payloads:
-            self.notify(f"No payloads for {self._trigger or 'this hook'}: write one here and save it (ctrl+s).")
+            noun = self._target.noun if self._target is not None else "payload"
+            where = self._target.trigger if self._target is not None else "this hook"
+            self.notify(f"No {noun}s for {where}: write one here and save it (ctrl+s).")
             self.query_one("#tester-editor", TextArea).focus()
             return
         picker = self.query_one("#tester-picker", Select)
@@ -528,52 +588,40 @@ class PayloadTester(TesterHistory, PayloadSaving, Vertical):
         if not self._ready:
             return
         status = self.query_one("#tester-status", Static)
-        if self._hook is None:
-            status.update(Content.styled("no hook open: pick one in the hook list", "$text-muted"))
+        target = self._target
+        if target is None:
+            status.update(Content.styled("no hook or action open: pick one (or a trigger) in the list", "$text-muted"))
             return
         if self._busy:
-            status.update(Content.styled(f"{_SPINNER[self._spin]} running {self._busy_hook or self._hook}…", "$accent"))
+            running = (self._busy_target or target).running
+            status.update(Content.styled(f"{_SPINNER[self._spin]} running {running}…", "$accent"))
             return
-        last = self._last.get(self._hook)
+        last = self._last.get(target.key)
         if last is None:
-            status.update(Content.styled("ready: ctrl+r runs the payload", "$text-muted"))
+            status.update(Content.styled(f"ready: ctrl+r runs the {target.noun}", "$text-muted"))
             return
-        record = self.history.latest(self._hook)
+        record = self.history.latest(target.name, target.kind)
         detail = f" · {record.payload_name} · {record.run_id}" if record is not None else ""
-        status.update(Content.assemble(status_line(last), (detail, "$text-muted")))
+        status.update(Content.assemble(result_status_line(last), (detail, "$text-muted")))
 
     def _update_subtitle(self) -> None:
         switch = f"run on save: {'on' if self._run_on_save else 'off'}"
-        if self._hook is None:
+        if self._target is None:
             self.border_subtitle = switch
             return
         mark = "*" if self._edited else ""
-        self.border_subtitle = f"{self._hook} · {self.payload_name}{mark} · {switch}"
+        self.border_subtitle = f"{self._target.label} · {self.payload_name}{mark} · {switch}"
 
     def _show_last_result(self) -> None:
-        last = self._last.get(self._hook or "")
+        last = self._last.get(self._target.key) if self._target is not None else None
         if last is None:
             self._clear_result()
         else:
             self._render_result(last)
 
     def _clear_result(self) -> None:
-        self.query_one("#result-empty", Static).display = True
-        for part in ("warnings", "error", "envelope", "console"):
-            self.query_one(f"#result-{part}", Static).display = False
+        self.query_one(ResultView).clear()
 
-    def _render_result(self, result: RunResult) -> None:
-        self.query_one("#result-empty", Static).display = False
-        parts = {
-            "warnings": warnings_content(result),
-            "error": error_content(result),
-            "envelope": envelope_content(result),
-            "console": console_content(result),
-        }
-        for part, content in parts.items():
-            widget = self.query_one(f"#result-{part}", Static)
-            widget.display = content is not None
-            widget.update(content if content is not None else "")
-        self.query_one("#tester-result", VerticalScroll).scroll_home(animate=False)
+    def _render_result(self, result: AnyResult) -> None:
+        self.query_one(ResultView).show(result)
         self._update_status()
-

@@ -14,7 +14,8 @@ from textual.widgets import DataTable
 from hooktui.core.runhistory import RunRecord
 from hooktui.tui.widgets.result_view import format_ms
 
-COLUMNS = ("time", "kind", "payload", "status", "duration", "run")
+# No kind column: the table lists the runs of the one item open, which the pane's border names.
+COLUMNS = ("time", "payload", "status", "duration", "run")
 
 
 class RunHistoryTable(DataTable[str]):
@@ -52,8 +53,7 @@ class RunHistoryTable(DataTable[str]):
             mark = {"success": "✔", "denied": "⛔"}.get(word, "✘")
             status = Text(f"{mark} {word}", style=colours.get("success" if word == "success" else "error", ""))
             # Text, not str: a DataTable reads str cells as markup, and names are the user's.
-            self.add_row(when, record.kind, Text(record.payload_name), status, format_ms(record.duration_ms),
-                         Text(record.run_id))
+            self.add_row(when, Text(record.payload_name), status, format_ms(record.duration_ms), Text(record.run_id))
         for row, record in enumerate(records):
             if record is under_cursor:
                 self.move_cursor(row=row, animate=False)

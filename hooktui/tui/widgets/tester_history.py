@@ -1,56 +1,61 @@
-"""The payload tester's history view: the runs of the open item, re-run one, compare one with the
-run before or the last two. Mixed into PayloadTester, whose state and views it uses."""
+"""The payload tester's history view: the runs of the open hook, action or flow, re-run one, compare
+one with the run before or the last two. Mixed into PayloadTester, whose state and views it uses."""
 
 from __future__ import annotations
 
-import time
-
-from rich.text import Text
+from typing import Any
 
 from hooktui.core.runhistory import RunHistory, RunRecord
 from hooktui.tui.dialogs import TextViewDialog
-from hooktui.tui.messages import RunRequested
-from hooktui.tui.widgets.result_view import format_ms
 from hooktui.tui.widgets.run_history_view import RunHistoryTable
+from hooktui.tui.widgets.tester_target import Target
 
 
 class TesterHistory:
     """The history part of PayloadTester; the pane supplies the attributes below."""
 
     history: RunHistory
-    _hook: str | None
+    _target: Target | None
     _history_rows: list[RunRecord]
+    _last: dict[tuple[str, str], Any]
     _view: str
     _result_wanted: bool
 
+    def _runs(self) -> list[RunRecord]:
+        """The open item's runs, newest first."""
+        if self._target is None:
+            return []
+        return self.history.for_hook(self._target.name, self._target.kind)
+
     def action_toggle_history(self) -> None:
         if self._view == "history":
-            self._show("result" if self._last.get(self._hook or "") else "payload")
+            last = self._last.get(self._target.key) if self._target is not None else None
+            self._show("result" if last else "payload")
         else:
             self._refresh_history()
             self._show("history")
 
-
     def action_compare_latest(self) -> None:
-        if self._hook is None:
+        if self._target is None:
             return
-        runs = self.history.for_hook(self._hook)
+        runs = self._runs()
         if len(runs) < 2:
-            self.notify(f"Run {self._hook} twice to compare results.", severity="warning")
+            self.notify(f"Run {self._target.label} twice to compare results.", severity="warning")
             return
         self._open_compare(runs[1], runs[0])
 
     def _open_compare(self, older: RunRecord, newer: RunRecord) -> None:
         text = RunHistory.compare(older, newer)
-        title = f"{newer.hook}: {older.label} → {newer.label}"
-        self.app.push_screen(TextViewDialog(title, text, language="diff"))
+        who = f"{newer.hook} flow" if newer.kind == "flow" else newer.hook
+        self.app.push_screen(TextViewDialog(f"{who}: {older.label} → {newer.label}", text, language="diff"))
 
     def on_run_history_table_rerun(self, event: RunHistoryTable.Rerun) -> None:
         event.stop()
-        if 0 <= event.row < len(self._history_rows):
+        if self._target is not None and 0 <= event.row < len(self._history_rows):
             record = self._history_rows[event.row]
             self._result_wanted = True
-            self.post_message(RunRequested(record.hook, record.payload, record.payload_name))
+            # The rows are the open item's own runs: the open target knows how to run it.
+            self.post_message(self._target.run_message(record.payload, record.payload_name))
 
     def on_run_history_table_compare(self, event: RunHistoryTable.Compare) -> None:
         event.stop()
@@ -68,18 +73,5 @@ class TesterHistory:
         # While the user reads the history, the cursor stays on its record; opened anew, it starts at the newest.
         keep = self._view == "history" and 0 <= table.cursor_row < len(self._history_rows)
         under_cursor = self._history_rows[table.cursor_row] if keep else None
-        self._history_rows = self.history.for_hook(self._hook) if self._hook else []
-        table.clear()
-        colours = self.app.theme_variables
-        for record in self._history_rows:
-            when = time.strftime("%H:%M:%S", time.localtime(record.at))
-            ok = record.status == "success"
-            status = Text("✔ success" if ok else "✘ error", style=colours.get("success" if ok else "error", ""))
-            # Text, not str: a DataTable reads str cells as markup, and names are the user's.
-            table.add_row(
-                when, Text(record.payload_name), status, format_ms(record.duration_ms), Text(record.run_id)
-            )
-        for row, record in enumerate(self._history_rows):
-            if record is under_cursor:
-                table.move_cursor(row=row, animate=False)
-                break
+        self._history_rows = self._runs()
+        table.show_records(self._history_rows, self.app.theme_variables, under_cursor)
