@@ -71,3 +71,31 @@ def applied_metadata(before: dict[str, Any] | None, written: dict[str, Any]) -> 
         else:
             after[key] = value
     return after
+
+
+def assert_same_outcome(trigger: str, hook_run, action_run, event) -> None:
+    assert action_run.ok, action_run.error
+    data = hook_run.data
+    outcome = action_run.outcome
+    if trigger == "credentials-exchange":
+        if hook_run.ok:
+            assert outcome["denied"] is None
+            claims = {k: v for k, v in data.items() if k != "scope"}
+            assert outcome["access_token_claims"] == claims
+            if outcome["target_scopes"] is not None:
+                assert outcome["target_scopes"] == data["scope"]
+        else:
+            codes = {"InvalidRequestError": "invalid_request", "InvalidScopeError": "invalid_scope"}
+            assert outcome["denied"]["code"] == codes.get(data["name"], "server_error")
+            assert outcome["denied"]["reason"] == data["message"]
+    elif trigger == "pre-user-registration":
+        if hook_run.ok:
+            assert outcome["denied"] is None
+            for kind in ("user_metadata", "app_metadata"):
+                if kind in (data.get("user") or {}):
+                    assert applied_metadata(event["user"].get(kind), outcome[kind]) == data["user"][kind]
+        else:
+            assert outcome["denied"]["reason"] == data["message"]
+            assert outcome["denied"]["user_message"] == data["friendlyMessage"]
+    else:
+        assert hook_run.ok, hook_run.data

@@ -15,41 +15,13 @@ from hooktui.core.triggers import Trigger
 from hooktui.core.workspace import Workspace
 from hooktui.migrate.convert import migrate_hook
 
-from migration_runs import ROOT, applied_metadata, run_both
+from migration_runs import ROOT, assert_same_outcome, run_both
 
 EXAMPLES = ROOT / "examples" / "workspace"
 SAMPLES = ROOT / "sample_payloads"
 HOOKS = sorted(p.stem for p in (EXAMPLES / "hooks").glob("*.json"))
 CASES = [(hook, sample.name) for hook in HOOKS
          for sample in sorted((SAMPLES / json.loads((EXAMPLES / "hooks" / f"{hook}.json").read_text())["triggerId"]).glob("0*.json"))]
-
-
-def assert_same_outcome(trigger: str, hook_run, action_run, event) -> None:
-    assert action_run.ok, action_run.error
-    data = hook_run.data
-    outcome = action_run.outcome
-    if trigger == "credentials-exchange":
-        if hook_run.ok:
-            assert outcome["denied"] is None
-            claims = {k: v for k, v in data.items() if k != "scope"}
-            assert outcome["access_token_claims"] == claims
-            if outcome["target_scopes"] is not None:
-                assert outcome["target_scopes"] == data["scope"]
-        else:
-            codes = {"InvalidRequestError": "invalid_request", "InvalidScopeError": "invalid_scope"}
-            assert outcome["denied"]["code"] == codes.get(data["name"], "server_error")
-            assert outcome["denied"]["reason"] == data["message"]
-    elif trigger == "pre-user-registration":
-        if hook_run.ok:
-            assert outcome["denied"] is None
-            for kind in ("user_metadata", "app_metadata"):
-                if kind in (data.get("user") or {}):
-                    assert applied_metadata(event["user"].get(kind), outcome[kind]) == data["user"][kind]
-        else:
-            assert outcome["denied"]["reason"] == data["message"]
-            assert outcome["denied"]["user_message"] == data["friendlyMessage"]
-    else:
-        assert hook_run.ok, hook_run.data
 
 
 @pytest.fixture
