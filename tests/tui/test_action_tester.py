@@ -450,3 +450,37 @@ async def test_back_to_a_hook_runs_the_hook(events, tmp_path: Path):
         [run] = [m for m in app.messages if isinstance(m, RunRequested)]
         assert (run.hook, run.payload) == ("token", {"hook": True})
         assert not asked(app)
+
+
+async def test_binding_an_action_clears_the_empty_flows_problem(events):
+    app = Host()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = pane_of(app)
+        pane.set_flow(TRIGGER, [], events)
+        await pilot.pause()
+        assert pane.request_run() is False
+        await pilot.pause()
+        assert "no action is bound" in pane.problem
+        pane.set_flow(TRIGGER, ["add-claims"], events)  # the App re-sends the flow after a bind
+        await pilot.pause()
+        assert pane.problem == ""
+        assert "post-login flow: add-claims ·" in pane.border_subtitle
+        assert pane.request_run() is True
+
+
+async def test_a_flow_result_reads_at_80x24(events):
+    denied = {"code": "access_denied", "reason": "blocked by policy", "user_message": None}
+    first = made("add-claims", "r1", claims={"https://x/plan": "gold"})
+    gate = ActionResult("deny-blocked", TRIGGER, "r2", "success", [{"method": "access.deny", "args": ["blocked by policy"]}],
+                        {"denied": denied}, None, [], 0.9, [])
+    flow = FlowResult(TRIGGER, [first, gate], [{"action": "after", "reason": "deny-blocked denied the transaction"}], 3.0)
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = pane_of(app)
+        pane.set_flow(TRIGGER, ["add-claims", "deny-blocked", "after"], events)
+        pane.show_action_result(flow, "default", {})
+        pane.show_view("result")
+        await pilot.pause()
+        screen = screen_text(app)
+        for words in ("⛔ denied access_denied", "1. add-claims", "▶2. deny-blocked", "after", "not run"):
+            assert words in screen, f"{words!r} is not on screen at 80x24:\n{screen}"
