@@ -169,7 +169,7 @@ def _added(result: ActionResult) -> str:
     for key in ("multifactor", "validation_error", "target_scopes", "user_id", "primary_user"):
         if outcome.get(key) not in (None, {}, []):
             bits.append(key.replace("_", " "))
-    return "; ".join(bits) or "no change"
+    return "\n      ".join(bits) or "no change"  # one change a line, under the step
 
 
 def flow_steps_content(flow: FlowResult) -> Content:
@@ -183,11 +183,15 @@ def flow_steps_content(flow: FlowResult) -> Content:
         word = verdict(result)
         mark = "▶" if result is ender else " "
         style = "$success" if word == "success" else "$error"
+        # The detail on a line of its own: the result column is ~55 wide at 120x40, and a claim's
+        # name or a deny's reason cut in two is hard to read.
         parts += ["\n", (f"{mark}{i}. ", "bold" if mark != " " else ""), (f"{result.name:<{width}} ", "bold"),
-                  (f"{word:<7} ", style), (f"{format_ms(result.duration_ms):>9}  ", "$text-muted"),
-                  f"{len(result.commands)} call{'s' if len(result.commands) != 1 else ''} · {_added(result)}"]
+                  (f"{word:<7} ", style), (f"{format_ms(result.duration_ms):>9}", "$text-muted"),
+                  f" · {len(result.commands)} call{'s' if len(result.commands) != 1 else ''}",
+                  "\n", f"      {_added(result)}"]
     for skipped in flow.not_run:
-        parts += ["\n", (f"  -  {skipped['action']:<{width}} not run: {skipped['reason']}", "$text-muted")]
+        parts += ["\n", (f" -  {skipped['action']:<{width}} not run", "$text-muted"),
+                  "\n", (f"      {skipped['reason']}", "$text-muted")]
     return Content.assemble(*parts)
 
 
