@@ -22,6 +22,7 @@ class Conversion {
     this.dependencies = {};
     this.helpers = new Set();
     this.prologue = new Set();
+    this.reassigned = new Set(); // parameters the hook assigns: their rebuilt object is a let
   }
 
   note(node, construct, reason, advice) {
@@ -97,6 +98,7 @@ class Conversion {
       const role = this.roles[node.name];
       if (!role || role === 'cb' || !isReference(node, parent, ancestors[ancestors.length - 2])) return;
       if (declaringScope(node.name, [fn, ...ancestors]) !== fn) return;
+      if ((parent.type === 'AssignmentExpression' && parent.left === node) || parent.type === 'UpdateExpression') this.reassigned.add(role);
       this.input(node, role, ancestors);
     });
   }
@@ -210,7 +212,7 @@ class Conversion {
 
   outcome(call) {
     const [err, res] = call.arguments;
-    const { api, event } = this.names;
+    const { api } = this.names;
     const kind = this.trigger.kind;
     if (!this.isNullish(err)) {
       if (kind === 'ignored') return [`throw ${this.text(err)};`];
@@ -308,7 +310,6 @@ class Conversion {
 
   // --- the rest of the module: what Actions have no equivalent for -----------------------------
   moduleChecks(ast) {
-    const first = ast.body[0];
     for (const s of ast.body) {
       if (s.type === 'ExpressionStatement' && s.directive && /^use npm$/.test(s.directive)) {
         this.note(s, "'use npm'", 'Actions have no "use npm": packages are the action\'s dependencies.', 'Declare each package in the action\'s dependencies (the hook\'s are carried over).');
@@ -349,7 +350,6 @@ class Conversion {
       this.note(node, target.name, 'The hook keeps data across executions in a module variable: "Actions cannot persist data across executions."',
         'Use api.cache for data that may be lost (15 minutes by default), or your own store.');
     });
-    void first;
   }
 
   fsWrite(node) {
@@ -364,7 +364,8 @@ class Conversion {
     this.outer.push({ start: left.start, end: left.end, text: `exports.${this.trigger.handler}` });
     const bodyStart = fn.body.start;
     const expressionBody = fn.body.type !== 'BlockStatement';
-    const inner = [...this.prologue].map((role) => this.trigger.prologue[role]).filter(Boolean).map((p) => this.named(p));
+    const inner = [...this.prologue].filter((role) => this.trigger.prologue[role])
+      .map((role) => this.named(this.trigger.prologue[role]).replace(/^const /, this.reassigned.has(role) ? 'let ' : 'const '));
     if (this.cbName && promise) inner.push(this.genericCallback());
     const open = `async (${event}, ${api}) => {` + (promise ? `\n  await new Promise((${resolve}, ${reject}) => {` : '')
       + inner.map((line) => `\n  ${line}`).join('');

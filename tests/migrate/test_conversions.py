@@ -53,6 +53,12 @@ def test_a_callback_passed_down_is_defined_for_the_helper():
     assert "check(client, cb);" in code and "const client = { id: event.client.client_id" in code
 
 
+def test_a_parameter_the_hook_reassigns_is_rebuilt_as_a_let():
+    code = convert("module.exports = function (user, context, cb) {\n  context = context || {};\n  cb();\n};\n",
+                   "post-change-password")["code"]
+    assert "  let context = { connection:" in code
+
+
 def test_async_hook_and_arrow_with_an_expression_body():
     code = convert("module.exports = async (user, context, cb) => cb(null, { user: { app_metadata: { plan: 'free' } } });\n",
                    "pre-user-registration")["code"]
