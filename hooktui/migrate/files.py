@@ -95,6 +95,11 @@ def write_migration(ws: Workspace, result: MigrationResult, *, force: bool = Fal
     written = [planned[1].path, planned[0].path]
     ws.reload()
     if len(planned) > 2:
-        bindings.bind(ws, result.trigger_id, result.action)
+        try:
+            bindings.bind(ws, result.trigger_id, result.action)
+        except WorkspaceError as exc:
+            # Say exactly what landed: the action is on disk, only its binding is missing.
+            raise WorkspaceError(f"wrote {', '.join(written)}, but did not bind {result.action!r} to "
+                                 f"{result.trigger_id}: {exc}") from None
         written.append(planned[2].path)
     return written

@@ -105,3 +105,14 @@ def test_usage_errors_exit_2(ws, args):
 
 def test_an_unknown_hook_exits_2(ws):
     assert hooktui(ws, "nope").returncode == 2
+
+
+def test_a_binding_that_cannot_be_added_says_what_was_written(ws):
+    (ws / "triggers").mkdir()
+    full = [{"action_name": f"a{i}", "display_name": f"a{i}"} for i in range(20)]
+    (ws / "triggers" / "triggers.json").write_text(json.dumps({"credentials-exchange": full}))
+    out = hooktui(ws, "token-claims", "--write")
+    assert out.returncode == 1
+    assert "wrote actions/token-claims/code.js, actions/token-claims.json, but did not bind" in out.stderr
+    assert "Auth0's limit" in out.stderr
+    assert (ws / "actions" / "token-claims.json").exists()
