@@ -80,7 +80,7 @@ def test_layout_120x40_with_a_hook_open_and_a_result(snap_compare, console: Hook
         app.hook_list.set_rows([replace(row, last_run=None) for row in app.hook_list.rows])
         # The duration varies from run to run: the picture shows a fixed one, styled as ever.
         result = app.last_results["signup-deny-list"]
-        app.tester._last["signup-deny-list"] = replace(result, duration_ms=0.7)
+        app.tester._last[("hook", "signup-deny-list")] = replace(result, duration_ms=0.7)
         app.tester._update_status()
         # The stored picture has the cursor in its off phase; with blinking stopped a loaded machine
         # once caught it on. Its phase is set, not left to when the blink timer last fired.
