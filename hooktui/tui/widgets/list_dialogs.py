@@ -11,7 +11,7 @@ from hooktui.tui.messages import HookCreateRequested, HookDeleteRequested, HookR
 
 
 class ListDialogs:
-    """HookList's dialogs. It uses the pane's `_rows`, `selected`, `_highlighted_trigger()` and
+    """HookList's dialogs. It uses the pane's `_hooks`, `selected`, `highlighted_trigger` and
     `_only_on_the_tenant()`, and Textual's `app`, `post_message`."""
 
     def name_problem(self, name: str, current: str | None = None) -> str | None:
@@ -26,7 +26,7 @@ class ListDialogs:
                 f"{what} is not a valid Auth0 hook name: use letters, digits, spaces and '-', "
                 f"starting and ending with a letter or digit"
             )
-        if deployed in self._rows and deployed != current:
+        if deployed in self._hooks and deployed != current:
             return f"a hook named “{deployed}” already exists"
         return None
 
@@ -39,7 +39,7 @@ class ListDialogs:
             NewHookDialog(
                 [trigger.value for trigger in Trigger],
                 self.name_problem,
-                initial_trigger=self._highlighted_trigger(),
+                initial_trigger=self.highlighted_trigger,
             ),
             created,
         )
@@ -67,7 +67,7 @@ class ListDialogs:
         name = self.selected
         if name is None or self._only_on_the_tenant(name):
             return
-        files = self._rows[name].delete_files
+        files = self._hooks[name].delete_files
         listing = "\n".join(f"  {path}" for path in files)
         message = (
             f"Delete the hook “{name}”? Both of its files go:\n\n{listing}\n\n"

@@ -1,13 +1,16 @@
-"""What the list shows of each row: the row model, the columns that fit a width and the prompts
-drawn from them. Pure text (Textual's Content), no widget: the pane in hook_list.py lays them out."""
+"""What the list shows of each row: the row models of both kinds, the columns that fit a width and
+the prompts drawn from them. Pure text (Textual's Content), no widget: the pane in hook_list.py lays
+them out; an action's own prompt and words are in action_rows.py."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual.content import Content
 
+from hooktui.core.action_triggers import ACTION_TRIGGERS
 from hooktui.core.triggers import Trigger
 
 STATES = ("ok", "syntax error", "invalid", "running", "success", "error", "timeout", "crash")
@@ -23,6 +26,9 @@ STATE_STYLES = {
     "tenant only": "$text-muted",
 }
 TRIGGER_ORDER = {trigger.value: position for position, trigger in enumerate(Trigger)}
+# The groups' order: Auth0's action triggers (post-login first), which list the five hook triggers
+# in the hooks' own order, so a hooks-only list is ordered as it always was.
+GROUP_ORDER = {trigger: position for position, trigger in enumerate(ACTION_TRIGGERS)}
 
 # The sync column: one character per hook against the tenant (hooktui.sync.plan.Status values,
 # and "?" while the tenant's side is not known). Arrows say which way the change has to travel.
@@ -43,6 +49,8 @@ EMPTY_TEXT = "no hooks yet — ctrl+n creates one"
 class HookRow:
     """What the list shows of one hook. `name` is the deployed name (the list's identity)."""
 
+    kind: ClassVar[str] = "hook"
+
     name: str
     trigger: str
     enabled: bool
@@ -61,9 +69,40 @@ class HookRow:
         return self.files or (f"hooks/{self.name}.js", f"hooks/{self.name}.json")
 
 
+# The states the App gives an action: "idle" (not run yet), "running", the last run's outcome,
+# "crash" (the runtime died under it) or "invalid" (its files have errors, `problem` says the first).
+ACTION_STATES = ("idle", "running", "success", "denied", "error", "crash", "invalid", "timeout")
+
+
+@dataclass
+class ActionRow:
+    """What the list shows of one action, under the trigger it supports. `name` is the action's
+    name (its identity beside hooks: a hook and an action may share a name)."""
+
+    kind: ClassVar[str] = "action"
+
+    name: str
+    trigger: str
+    position: int | None = None  # 0-based place in the trigger's flow; None: not bound to it
+    state: str = "idle"  # one of ACTION_STATES
+    last_run: float | None = None  # epoch seconds
+    duration_ms: float | None = None
+    detail: str | None = None  # what the last run said (a deny's reason, an error's message)
+    problem: str | None = None  # the first problem of its files, with file:line, when "invalid"
+
+
+ListRow = HookRow | ActionRow
+
+
+def row_id(row: ListRow) -> str:
+    """The row's option id: the kind and the name ("hook:token-claims", "action:token-claims")."""
+    return f"{row.kind}:{row.name}"
+
+
 # -------------------------------------------------------------------------------- layout
 
 MARK_WIDTH = 2  # "● "
+KIND_WIDTH = 4  # "hook", "act", shown only when the list holds actions
 SYNC_WIDTH = 2  # "↓ "
 STATE_WIDTH = 12  # "syntax error"
 LAST_RUN_WIDTH = 8  # "HH:MM:SS", "59m ago"
@@ -97,17 +136,28 @@ class Columns:
     state: int
     last_run: int
     sync: int = 0
+    kind: int = 0  # KIND_WIDTH when the list holds both kinds
+    mark: int = MARK_WIDTH  # wider when a flow's place ("12.") takes the mark's column
 
 
-def columns_for(width: int, longest_name: int | None = None, *, sync: bool = False) -> Columns:
+def mark_width(longest_flow: int) -> int:
+    """The mark column: "● " for hooks, an action's place in its flow ("3. ", "12. ") beside them."""
+    return max(MARK_WIDTH, len(f"{longest_flow}.") + 1) if longest_flow else MARK_WIDTH
+
+
+def columns_for(width: int, longest_name: int | None = None, *, sync: bool = False,
+                kind: bool = False, mark: int = MARK_WIDTH) -> Columns:
     """The name in full first (up to the pane's width), then the state in words instead of its
     symbol, then the last run, then the trigger, as the width allows. The name column is no
-    wider than the longest name, so on a wide pane the columns stay together."""
+    wider than the longest name, so on a wide pane the columns stay together. The kind, when
+    both kinds are listed, is never given away: "act" and "hook" rows must be told apart."""
     sync_width = SYNC_WIDTH if sync else 0
-    room = width - MARK_WIDTH - sync_width - 2  # the name, then " " and the state's symbol
+    kind_width = KIND_WIDTH if kind else 0
+    # the name, then " " and the state's symbol
+    room = width - mark - sync_width - (kind_width + 1 if kind else 0) - 2
     want = NAME_UNKNOWN if longest_name is None else max(NAME_MIN, longest_name)
     if room <= want:
-        return Columns(max(1, room), 0, 1, 0, sync_width)
+        return Columns(max(1, room), 0, 1, 0, sync_width, kind_width, mark)
     spare = room - want
     state = 1
     if spare >= STATE_WIDTH - 1:
@@ -122,13 +172,15 @@ def columns_for(width: int, longest_name: int | None = None, *, sync: bool = Fal
         trigger = TRIGGER_WIDTH
         spare -= TRIGGER_WIDTH + 1
     name = want + (spare if longest_name is None else min(spare, 1))
-    return Columns(name, trigger, state, last_run, sync_width)
+    return Columns(name, trigger, state, last_run, sync_width, kind_width, mark)
 
 
-def pane_width_for(longest_name: int, *, sync: bool = False) -> int:
+def pane_width_for(longest_name: int, *, sync: bool = False, kind: bool = False,
+                   mark: int = MARK_WIDTH) -> int:
     """The pane's width that shows a name of `longest_name` characters in full, with the marks
     and the state's symbol: what the App's layout gives the hook list when it can."""
-    return PANE_FRAME + MARK_WIDTH + (SYNC_WIDTH if sync else 0) + max(NAME_MIN, longest_name) + 2
+    kind_width = KIND_WIDTH + 1 if kind else 0
+    return PANE_FRAME + mark + (SYNC_WIDTH if sync else 0) + kind_width + max(NAME_MIN, longest_name) + 2
 
 
 def fit(text: str, width: int) -> str:
@@ -157,11 +209,14 @@ def last_run_label(when: float | None, now: float) -> str:
 
 
 def row_prompt(row: HookRow, columns: Columns, now: float) -> Content:
-    mark = ("●", "$text-success") if row.enabled and not row.remote_only else ("●" if row.enabled else "○", "$text-muted")
-    parts: list[tuple[str, str] | str] = [mark, " "]
+    symbol = "●" if row.enabled else "○"
+    style = "$text-success" if row.enabled and not row.remote_only else "$text-muted"
+    parts: list[tuple[str, str] | str] = [(fit(symbol, columns.mark), style)]
     if columns.sync:
         symbol, style = SYNC_MARKS.get(row.sync, SYNC_MARKS["?"])
         parts += [(symbol, style), " "]
+    if columns.kind:
+        parts += [(fit("hook", columns.kind), "$text-muted"), " "]
     parts.append((fit(row.name, columns.name), "$text-muted") if row.remote_only else fit(row.name, columns.name))
     if columns.trigger:
         parts += [" ", (fit(row.trigger, columns.trigger), "$text-muted")]
@@ -172,8 +227,27 @@ def row_prompt(row: HookRow, columns: Columns, now: float) -> Content:
     return Content.assemble(*parts)
 
 
+def hook_detail(row: HookRow, sync_shown: bool) -> tuple[list[Content], bool]:
+    """The lines under the list for a hook (its problem or last run, its sync status), and
+    whether they tell of a problem."""
+    text = ""
+    problem = False
+    sync = Content("")
+    if row.detail:
+        text, problem = row.detail, row.state not in ("ok", "success", "running")
+    elif row.last_run is not None:
+        when = time.strftime("%H:%M:%S", time.localtime(row.last_run))
+        took = f" in {row.duration_ms:.1f} ms" if row.duration_ms is not None else ""
+        text = f"last run {when}: {row.state}{took}"
+    if sync_shown and row.sync_note:
+        symbol, style = SYNC_MARKS.get(row.sync, SYNC_MARKS["?"])
+        sync = Content.assemble((symbol, style), " ", (row.sync_note, "$text-muted"))
+    return [part for part in (Content(text), sync) if part.plain], problem
+
+
 def header_prompt(columns: Columns) -> Content:
-    parts = ["  ", "⇅ " if columns.sync else "", fit("name", columns.name)]
+    kind = fit("kind", columns.kind) + " " if columns.kind else ""
+    parts = [" " * columns.mark, "⇅ " if columns.sync else "", kind, fit("name", columns.name)]
     if columns.trigger:
         parts += [" ", fit("trigger", columns.trigger)]
     if columns.state > 1:
@@ -185,17 +259,17 @@ def header_prompt(columns: Columns) -> Content:
 
 
 def group_prompt(trigger: str, count: int, width: int) -> Content:
-    label = trigger if trigger in TRIGGER_ORDER else f"{trigger} (unknown trigger)"
+    label = trigger if trigger in GROUP_ORDER else f"{trigger} (unknown trigger)"
     return Content.assemble(
         (fit(label, max(1, width - 4)).rstrip(), "bold $text-primary"), (f" {count}", "$text-muted")
     )
 
 
-def matches(row: HookRow, text: str) -> bool:
+def matches(row: ListRow, text: str) -> bool:
     needle = text.lower()
     return needle in row.name.lower() or needle in row.trigger.lower()
 
 
 def group_key(trigger: str) -> tuple[int, str]:
-    # The five triggers in Auth0's order, then any unknown triggerId the workspace holds.
-    return (TRIGGER_ORDER.get(trigger, len(TRIGGER_ORDER)), trigger)
+    # The triggers in Auth0's order, then any unknown triggerId the workspace holds.
+    return (GROUP_ORDER.get(trigger, len(GROUP_ORDER)), trigger)
