@@ -34,6 +34,7 @@ from hooktui.core.settings import UserSettings
 from hooktui.core.workspace import Workspace
 from hooktui.runtime.executor import Executor
 from hooktui.tui import messages as m
+from hooktui.tui.action_console import ActionConsole, ActionMessages
 from hooktui.tui.dialogs import ConfirmDialog, TextViewDialog
 from hooktui.tui.editing import HookEdits
 from hooktui.tui.help import HelpScreen, help_markdown
@@ -52,7 +53,7 @@ GLOBAL_ACTIONS = {binding.action.split("(")[0] for binding in GLOBAL_BINDINGS}
 
 # Private messages: a worker's news for the App's own handlers.
 
-class HooktuiApp(App[None]):
+class HooktuiApp(ActionMessages, App[None]):
     """hooktui's console."""
 
     CSS_PATH = "app.tcss"
@@ -94,6 +95,7 @@ class HooktuiApp(App[None]):
         self.tenant = TenantController(self, credentials)
         self.runs = RunController(self, executor)
         self.edits = HookEdits(self)
+        self.actions = ActionConsole(self)
         self.disk = DiskChanges(self)
         self.notes = notes  # lines for the log at start (what the demo has set up, and what to try)
         self._theme_errors: list[Any] = []
@@ -291,8 +293,8 @@ class HooktuiApp(App[None]):
 
     def action_switch_tab(self, kind: str | None = None) -> None:
         """Show the editor's other buffer (or `kind`: "script", "meta") and type there, from any pane."""
-        if self.current is None:
-            self.notify("open a hook first (enter in the hook list)", severity="warning")
+        if self.editor.hook is None:
+            self.notify("open a hook or an action first (enter in the list)", severity="warning")
             return
         self.active_pane = "editor"
         self._show_active()
@@ -368,11 +370,12 @@ class HooktuiApp(App[None]):
         names = {row.name for row in local}
         remote = [row for row in self.tenant.remote_only_rows() if row.name not in names]
         self._remote_rows = remote
-        self.hook_list.set_rows(local + remote)
+        self.hook_list.set_rows([*local, *self.actions.rows(), *remote])
 
     def _rebuild_redactor(self) -> None:
         assert self.workspace is not None
-        self.redactor = Redactor(v for h in self.workspace.hooks for v in h.secrets.values())
+        self.redactor = Redactor([*(v for h in self.workspace.hooks for v in h.secrets.values()),
+                                  *self.actions.secret_values()])
 
     def update_row(self, name: str) -> None:
         hook = self.hook_named(name)
@@ -421,7 +424,10 @@ class HooktuiApp(App[None]):
 
     @on(m.SaveRequested)
     def save(self, message: m.SaveRequested) -> None:
-        self.edits.save(message)
+        if message.target == "action":
+            self.actions.save(message)
+        else:
+            self.edits.save(message)
 
     @on(m.ExternalEditRequested)
     def external_edit(self, message: m.ExternalEditRequested) -> None:
@@ -448,7 +454,8 @@ class HooktuiApp(App[None]):
             self.runs.finished(message)
 
     def action_run(self) -> None:
-        self.runs.run_open_hook()
+        if not self.actions.run_open():
+            self.runs.run_open_hook()
 
     @on(m.RunOnSaveToggled)
     def run_on_save_toggled(self, message: m.RunOnSaveToggled) -> None:
@@ -546,6 +553,11 @@ class HooktuiApp(App[None]):
             tenant.request_pull(None)
         else:
             name = self.hook_list.selected if self.active_pane == "hooks" else (self.current or self.hook_list.selected)
+            if name is None and (self.hook_list.selected_action or self.actions.current):
+                self.notify("the tenant keys work on hooks for now: deploying actions and their bindings to a "
+                            "tenant is not in hooktui yet (the workspace's files are what a0deploy deploys)",
+                            severity="warning", timeout=8)
+                return
             if name is None:
                 self.notify(f"select a hook first ({self.key_for('app.focus_hooks', 'f2')}, then the arrows)",
                             severity="warning")
@@ -647,10 +659,13 @@ class HooktuiApp(App[None]):
 
 
 def demo_workspace() -> Path:
-    """A fresh copy of the example workspace in a temporary folder: trying hooktui never
-    touches the installed package."""
+    """A fresh copy of the example workspace (its hooks) with the example actions over it, in a
+    temporary folder: trying hooktui never touches the installed package."""
     target = Path(tempfile.mkdtemp(prefix="hooktui-demo-")) / "workspace"
     shutil.copytree(data_path("examples/workspace"), target)
+    actions = data_path("examples/actions")
+    for part in ("actions", "triggers", "payloads"):
+        shutil.copytree(actions / part, target / part, dirs_exist_ok=True)
     return target
 
 

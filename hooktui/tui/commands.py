@@ -1,5 +1,5 @@
 """The command palette (ctrl+p, alt+x): every action of the console, each pane's and each tab's,
-namespaced as posting does ("hook: …", "editor: …", "payload: …", "log: …", "tenant: …",
+namespaced as posting does ("hook: …", "action: …", "editor: …", "payload: …", "log: …", "tenant: …",
 "view: …", "theme: …"). A terminal that takes a key for itself never hides an action: it is here."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def console_commands(app: HooktuiApp) -> Iterator[SystemCommand]:
 
     yield SystemCommand("help: Keys of the focused pane" + key("app.help", "f1"),
                         "what the pane does, every key with its binding id", app.action_help)
-    yield SystemCommand("hook: Run" + key("app.run", "f5"), "run the open hook with the current payload",
+    yield SystemCommand("hook: Run" + key("app.run", "f5"), "run the open hook, action or flow with the current payload",
                         app.action_run)
     yield SystemCommand("hook: Open the selected hook", "in the editor and the payload tester",
                         in_pane("hooks", hooks.action_open))
@@ -45,7 +45,29 @@ def console_commands(app: HooktuiApp) -> Iterator[SystemCommand]:
     yield SystemCommand("hook: Clear the filter", "show every hook again", hooks.action_clear_filter)
     yield SystemCommand("hook: Validate workspace", "check every hook again and list the problems",
                         app.action_validate)
-    yield SystemCommand("editor: Script tab", "the open hook's JavaScript", lambda: app.action_switch_tab("script"))
+    def flow() -> None:
+        trigger = hooks.highlighted_trigger or (app.actions.current[1] if app.actions.current else None)
+        known = app.workspace.actions if app.workspace is not None else []
+        if trigger is None or not any(a.trigger_id == trigger for a in known):
+            app.notify("highlight an action or an action trigger's header in the list first", severity="warning")
+            return
+        app.actions.open_flow(trigger)
+
+    yield SystemCommand("action: Open the selected action", "its code.js and settings in the editor, its events "
+                        "in the tester", in_pane("hooks", hooks.action_open))
+    yield SystemCommand("action: Open the trigger's flow", "the bound actions of the highlighted trigger, in order, "
+                        "run together from the tester", flow)
+    yield SystemCommand("action: Bind / unbind the selected action" + key("actions.bind", "space"),
+                        "last in its trigger's flow, or out of it (triggers/triggers.json)", hooks.action_bind)
+    yield SystemCommand("action: Move earlier in the flow" + key("actions.earlier", "shift+up"),
+                        "the selected bound action runs one place earlier", lambda: hooks.action_move(-1))
+    yield SystemCommand("action: Move later in the flow" + key("actions.later", "shift+down"),
+                        "the selected bound action runs one place later", lambda: hooks.action_move(1))
+    yield SystemCommand("action: New", "an action from its trigger's template, bound last in its flow "
+                        "(on an action's row; elsewhere ctrl+n makes a hook)", hooks.action_new_hook)
+    yield SystemCommand("action: Delete", "the selected action's files (asked first), unbound everywhere",
+                        hooks.action_delete)
+    yield SystemCommand("editor: Script tab", "the open hook's (or action's) JavaScript", lambda: app.action_switch_tab("script"))
     yield SystemCommand("editor: Settings tab" + key("editor.switch_tab", "f7"),
                         "the open hook's JSON: enabled flag, dependencies, secrets (masked)",
                         lambda: app.action_switch_tab("meta"))
@@ -54,8 +76,8 @@ def console_commands(app: HooktuiApp) -> Iterator[SystemCommand]:
     yield SystemCommand("editor: Go to the error (ctrl+g)", "the line of the error shown under the editor",
                         in_pane("editor", editor.action_goto_error))
     yield SystemCommand("editor: Open in $EDITOR (f9)", "edit the shown file in your own editor",
-                        lambda: app.current and app.post_message(m.ExternalEditRequested(app.current,
-                                                                                           editor.active_kind)))
+                        lambda: editor.hook and app.post_message(m.ExternalEditRequested(
+                            editor.hook, editor.active_kind, editor.target)))
     yield SystemCommand("editor: Reload the file from disk", "answer the changed-on-disk banner: take the disk's",
                         editor.action_reload_disk)
     yield SystemCommand("editor: Keep mine", "answer the changed-on-disk banner: the next save overwrites the disk",

@@ -48,7 +48,7 @@ class HookEdits:
             app.notify(f"no hook named {name!r}", severity="error")
             return
         editor = app.editor
-        if editor.dirty and editor.hook != hook.deployed_name:
+        if editor.dirty and not editor.holds("hook", hook.deployed_name):
             app.run_worker(self._confirm_switch(hook), name="_confirm_switch", group="confirm", exclusive=True,
                            exit_on_error=False)
             return
@@ -74,6 +74,7 @@ class HookEdits:
             app.notify(f"cannot read the script of {name}: {e}", severity="error")
             script = ""
         app.current = name
+        app.actions.current = None  # no action or flow is open now
         app.editor.open(
             name, script=script, meta=self.masked_meta(hook), script_file=app.rel(hook.script_path),
             meta_file=app.rel(hook.meta_path))
@@ -305,9 +306,16 @@ class HookEdits:
 
     def external_edit(self, message: m.ExternalEditRequested) -> None:
         app = self.app
-        hook = app.hook_named(message.hook)
-        if hook is None:
-            return
+        if message.target == "action":
+            action = next((a for a in app.workspace.actions if a.name == message.hook), None) if app.workspace else None
+            if action is None:
+                return
+            path = action.code_path if message.kind == "script" else action.meta_path
+        else:
+            hook = app.hook_named(message.hook)
+            if hook is None:
+                return
+            path = hook.script_path if message.kind == "script" else hook.meta_path
         editor = app.editor
         if message.kind in editor.dirty_kinds():
             app.notify("save (ctrl+s) first: the external editor opens the file on disk", severity="warning")
@@ -316,7 +324,6 @@ class HookEdits:
         if not command:
             app.notify("set $VISUAL or $EDITOR to edit in your own editor", severity="warning")
             return
-        path = hook.script_path if message.kind == "script" else hook.meta_path
         from textual.app import SuspendNotSupported
 
         try:
@@ -328,8 +335,8 @@ class HookEdits:
         except OSError as e:
             app.notify(f"cannot start {command!r}: {e}", severity="error")
             return
-        app.files_changed([str(path)])
-        self.note_write(path)  # handled: the watcher's echo of the same content is skipped
+        # Handled here: the watcher's echo of the same content is skipped.
+        app.files_changed_on_disk([str(path)])
 
     def save_payload(self, message: m.PayloadSaveRequested) -> None:
         app = self.app
@@ -364,12 +371,9 @@ class HookEdits:
             return True
         for kind in editor.dirty_kinds():
             text = editor.text(kind)
-            if kind == "meta":
-                errors = [p for p in validate_meta_text(text, file=editor.file("meta"), hook_name=hook,
-                                                        keywords=editor.keywords) if p.severity == "error"]
-                if errors:
-                    editor.action_show_tab("meta")
-                    editor.action_save()  # shows the problems under the editor
-                    return False
-            self.save(m.SaveRequested(hook, kind, text))
+            if kind == "meta" and editor.meta_errors(text):
+                editor.action_show_tab("meta")
+                editor.action_save()  # shows the problems under the editor
+                return False
+            app.save(m.SaveRequested(hook, kind, text, editor.target))
         return not editor.dirty

@@ -38,12 +38,16 @@ class DiskChanges:
         if not fresh:
             return
         before = {h.deployed_name for h in app.workspace.hooks}
+        actions_before = {a.name for a in app.workspace.actions}
         try:
             app.workspace.reload()
         except WorkspaceError as e:
             app.log_buffer.add("error", "validation", str(e))
             return
         after = {h.deployed_name for h in app.workspace.hooks}
+        app.actions.files_changed(set(fresh), actions_before)
+        # An action's files or the bindings: its row and its place in the flow may have changed.
+        actions_touched = any(Path(p).is_relative_to(app.root / d) for p in fresh for d in ("actions", "triggers"))
         app.tenant.recompute()  # the sync status follows the files, against the last fetch
         for name in sorted(after - before):
             app.log_buffer.add("info", "watch", f"{name} appeared on disk", hook=name)
@@ -64,7 +68,7 @@ class DiskChanges:
             hook = app.hook_named(name)
             if hook is not None and hook.valid:
                 app.runs.reload_hook(name, run_after=True)
-        if before == after:
+        if before == after and not actions_touched:
             # The same hooks: redraw only the ones whose files changed, the list stays put.
             app._rebuild_redactor()
             for name in touched:
