@@ -5,7 +5,8 @@ the panes what changed through their public methods. Workers never touch widgets
 Messages, or append plain data to the LogBuffer that the log pane drains on its own timer.
 The App keeps composition, keys and the message handlers, which delegate: runs and the executor
 to runs.py's RunController, workspace edits to editing.py's HookEdits, and everything about the
-tenant (status, push, pull, diff, its log) to tenant.py's TenantController.
+tenant (status, push, pull, diff, its log) to tenant.py's TenantController, actions to
+action_console.py's ActionConsole and the themes to theming.py.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header
 
-from hooktui.core.config import Credentials, user_config_dir
+from hooktui.core.config import Credentials
 from hooktui.core.hook_meta import Hook
 from hooktui.core.logbuffer import LogBuffer
 from hooktui.core.problems import WorkspaceError
@@ -42,6 +43,7 @@ from hooktui.tui.keys import ANY_SCREEN, GLOBAL_BINDINGS
 from hooktui.tui.layout import PANE_KEYS, PANE_TITLES, PANES, ConsoleFooter, FlashLine, PaneBar, plan_layout
 from hooktui.tui.runs import Notice, Reloaded, RunController, RunSkipped
 from hooktui.tui.tenant import TenantController
+from hooktui.tui.theming import Theming
 from hooktui.tui.watching import DiskChanges
 from hooktui.tui.widgets.editor import HookEditor
 from hooktui.tui.widgets.hook_list import HookList, HookRow
@@ -53,7 +55,7 @@ GLOBAL_ACTIONS = {binding.action.split("(")[0] for binding in GLOBAL_BINDINGS}
 
 # Private messages: a worker's news for the App's own handlers.
 
-class HooktuiApp(ActionMessages, App[None]):
+class HooktuiApp(ActionMessages, Theming, App[None]):
     """hooktui's console."""
 
     CSS_PATH = "app.tcss"
@@ -169,61 +171,6 @@ class HooktuiApp(ActionMessages, App[None]):
                                 hook=problem.hook or "")
         self.editor.keywords = self.workspace.keywords
         self.refresh_rows()
-
-    # -- themes -------------------------------------------------------------------------------
-
-    def _load_themes(self) -> None:
-        """Register the themes and choose one before the stylesheet is first parsed: setting
-        App.theme later reparses every rule (a frame's worth of start-up on two cores)."""
-        from textual.app import App
-
-        from hooktui.tui.themes import load_themes, register
-
-        themes, self._theme_errors = load_themes(user_config_dir(self.env) / "themes")
-        self._themes = themes
-        register(self, themes)
-        chosen = next((name for name in (self.settings.theme, "hooktui-dark") if name in self.available_themes), None)
-        if chosen is not None and chosen != self.theme:
-            # What App._watch_theme does, less the reparse (nothing is parsed yet).
-            self.set_reactive(App.theme, chosen)
-            dark = self.current_theme.dark
-            self.update_classes({**{name: False for name in self.classes if name.startswith("-theme-")},
-                                 f"-theme-{chosen}": True, "-dark-mode": dark, "-light-mode": not dark},
-                                update=False)
-            self._refresh_truecolor_filter(self.ansi_theme)
-
-    def _themes_ready(self) -> None:
-        if self._theme_errors:
-            # One notification for every bad theme file, each named with its problem.
-            self.notify("\n".join(str(e) for e in self._theme_errors), title="themes", severity="warning",
-                        timeout=12)
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
-        self._apply_editor_theme()
-
-    def _theme_changed(self, theme: Any) -> None:
-        self._apply_editor_theme()
-        if self.settings.theme != theme.name:
-            self.settings.theme = theme.name
-            self._save_settings()
-
-    def _apply_editor_theme(self) -> None:
-        from textual.widgets import TextArea
-
-        from hooktui.tui.themes import apply_editor_theme
-
-        chosen = self._themes.get(self.theme)
-        if chosen is None:
-            return
-        for area in self._main.query(TextArea):
-            apply_editor_theme(area, chosen)
-        log = self.log_pane
-        log.set_level_colors(chosen.log_colors)
-
-    def _save_settings(self) -> None:
-        try:
-            self.settings.save(env=self.env)
-        except OSError as e:
-            self.notify(f"cannot save settings: {e}", severity="warning")
 
     # -- size, focus, zoom --------------------------------------------------------------------
 
